@@ -1,0 +1,18 @@
+// Bundles the browser script and copies the stylesheet into dist/client, served under /assets/.
+import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
+
+const out = new URL('../dist/client/', import.meta.url);
+await mkdir(out, { recursive: true });
+await build({
+  entryPoints: [new URL('../client/live.ts', import.meta.url).pathname],
+  outfile: new URL('live.js', out).pathname,
+  bundle: true,
+  format: 'esm',
+  target: ['es2020'],
+  minify: true,
+  sourcemap: true,
+  logLevel: 'warning',
+});
+await copyFile(new URL('../client/livelog.css', import.meta.url), new URL('livelog.css', out));
+console.log('client built into dist/client');

@@ -1,0 +1,88 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { Projections } from './stream/projections.ts';
+import { Streams } from './stream/streams.ts';
+import { LiveHub } from './live/hub.ts';
+import { Users } from './auth/users.ts';
+import { Tokens } from './auth/tokens.ts';
+import { renderPost } from './render/views.ts';
+import { registerSecurity } from './plugins/security.ts';
+import { registerSessions } from './plugins/sessions.ts';
+import { registerErrors } from './plugins/errors.ts';
+import { registerAssets } from './plugins/assets.ts';
+import { healthRoutes } from './routes/health.ts';
+import { authRoutes } from './routes/auth.ts';
+import { pageRoutes } from './routes/pages.ts';
+import { liveRoutes } from './routes/live.ts';
+import { apiRoutes } from './routes/api.ts';
+
+/** The services every route can reach as `app.livelog`. */
+export interface Livelog {
+  config: Config;
+  database: Database;
+  projections: Projections;
+  streams: Streams;
+  hub: LiveHub;
+  users: Users;
+  tokens: Tokens;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    livelog: Livelog;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  logger: Logger;
+}
+
+/** The whole application as a Fastify instance, without listening: tests call `inject()` on it. */
+export async function buildApp({ config, database, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyServerOptions['loggerInstance'],
+    trustProxy: true,
+    bodyLimit: 256 * 1024,
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  const projections = new Projections({
+    changes: database.changes,
+    streams: database.streams,
+    render: renderPost,
+    logger: logger.child({ component: 'projections' }),
+    catchUpMs: config.LIVELOG_CATCHUP_MS,
+  });
+  const hub = new LiveHub(logger.child({ component: 'hub' }));
+  app.decorate('livelog', {
+    config,
+    database,
+    projections,
+    streams: new Streams(database.streams),
+    hub,
+    users: new Users(database.users),
+    tokens: new Tokens(database.tokens, database.users),
+  } satisfies Livelog);
+
+  await registerErrors(app);
+  await registerSecurity(app);
+  await registerSessions(app, database);
+  await registerAssets(app);
+  await app.register(healthRoutes);
+  await app.register(authRoutes);
+  await app.register(pageRoutes);
+  await app.register(liveRoutes);
+  await app.register(apiRoutes, { prefix: '/api' });
+
+  projections.startCatchUp();
+  app.addHook('preClose', async () => {
+    projections.stop();
+    hub.close();
+  });
+  return app;
+}

@@ -1,0 +1,25 @@
+import { envSchema } from 'env-schema';
+import { Type, type Static } from '@sinclair/typebox';
+
+// Every setting Livelog reads from the environment, checked once at start: a bad value stops the
+// process with a message naming it, instead of failing later in the middle of an event.
+const ConfigSchema = Type.Object({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+  LIVELOG_DB: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,40}$', default: 'livelog' }),
+  LIVELOG_DATA: Type.String({ minLength: 1, default: './data' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  // How often each process probes the database for changes another process appended.
+  LIVELOG_CATCHUP_MS: Type.Integer({ minimum: 20, maximum: 60_000, default: 250 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  return envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false });
+}

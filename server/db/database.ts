@@ -1,0 +1,55 @@
+import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
+import type { ChangeRecord, StreamRecord } from '../stream/types.ts';
+import type { SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  changes: Collection<ChangeRecord>;
+  streams: Collection<StreamRecord>;
+  users: Collection<UserRecord>;
+  tokens: Collection<TokenRecord>;
+  sessions: Collection<SessionRecord>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects and makes sure the indexes exist. Timeouts are short on purpose: when the database is
+ * down, an author should get a 503 within seconds, not a form that hangs for half a minute.
+ */
+export async function connectDatabase(url: string, dbName: string): Promise<Database> {
+  const client = new MongoClient(url, {
+    serverSelectionTimeoutMS: 3000,
+    connectTimeoutMS: 3000,
+    appName: 'livelog',
+  });
+  await client.connect();
+  const db = client.db(dbName);
+  const database: Database = {
+    client,
+    db,
+    changes: db.collection<ChangeRecord>('changes'),
+    streams: db.collection<StreamRecord>('streams'),
+    users: db.collection<UserRecord>('users'),
+    tokens: db.collection<TokenRecord>('tokens'),
+    sessions: db.collection<SessionRecord>('sessions'),
+    async close() {
+      // FerretDB has no sessions commands, so the driver's endSessions on close fails; harmless.
+      await client.close().catch(() => {});
+    },
+  };
+  await ensureIndexes(database);
+  return database;
+}
+
+async function ensureIndexes(d: Database): Promise<void> {
+  // The idempotency guard: one change per (stream, key). FerretDB has no partial or sparse indexes,
+  // so every change record carries a key.
+  await d.changes.createIndex({ stream: 1, key: 1 }, { unique: true, name: 'stream_key' });
+  await d.users.createIndex({ name: 1 }, { unique: true, name: 'name' });
+}
+
+/** A duplicate-key error. FerretDB reports these (code 11000) on insert only, never on update. */
+export function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
+}

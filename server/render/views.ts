@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { PostSnapshot } from '../stream/types.ts';
+import { renderMarkdown } from './markdown.ts';
+
+// The eta views, shared by the live page, the pushes to viewers and the static export: one partial
+// renders a post everywhere, so the three can never drift apart.
+
+export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+export const STYLESHEET_PATH = fileURLToPath(new URL('../../client/livelog.css', import.meta.url));
+
+const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: false });
+
+/** Times are shown in UTC on the server side; the page's script turns them into local time. */
+export function formatTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The public HTML of one post: no author controls, no tokens, safe to send to anyone. */
+export function renderPost(post: PostSnapshot): string {
+  return eta.render('./partials/post', { post, bodyHtml: renderMarkdown(post.body), formatTime });
+}
+
+export function renderView(name: string, data: Record<string, unknown>): string {
+  return eta.render(`./${name}`, { formatTime, ...data });
+}
+
+export function readStylesheet(): string {
+  return readFileSync(STYLESHEET_PATH, 'utf8');
+}

@@ -1,0 +1,110 @@
+import type { Collection } from 'mongodb';
+import type { Logger } from 'pino';
+import { ChangeLog } from './log.ts';
+import { StreamProjection, type RenderPost } from './projection.ts';
+import { DatabaseUnavailable } from './errors.ts';
+import type { ChangeRecord, StreamRecord } from './types.ts';
+
+export interface ProjectionsOptions {
+  changes: Collection<ChangeRecord>;
+  streams: Collection<StreamRecord>;
+  render: RenderPost;
+  logger: Logger;
+  /** How often to probe every loaded stream for changes other processes appended. */
+  catchUpMs: number;
+}
+
+/**
+ * The in-memory projections of this process, one per stream anyone asked for. A stream is loaded
+ * once however many requests arrive together (a restart with thousands of reconnecting viewers
+ * costs one scan), then kept current by its own appends and a catch-up loop.
+ */
+export class Projections {
+  private readonly loaded = new Map<string, Promise<StreamProjection | null>>();
+  private readonly log: ChangeLog;
+  private timer: NodeJS.Timeout | undefined;
+  private catchingUp = false;
+
+  constructor(private readonly options: ProjectionsOptions) {
+    this.log = new ChangeLog(options.changes);
+  }
+
+  /** The stream's projection, or null if there is no such stream. */
+  get(slug: string): Promise<StreamProjection | null> {
+    let pending = this.loaded.get(slug);
+    if (!pending) {
+      pending = this.load(slug);
+      this.loaded.set(slug, pending);
+      // A failed or negative load is not cached: the stream may be created, the database may return.
+      pending.then(
+        (p) => p ?? this.loaded.delete(slug),
+        () => this.loaded.delete(slug),
+      );
+    }
+    return pending;
+  }
+
+  private async load(slug: string): Promise<StreamProjection | null> {
+    const started = Date.now();
+    let stream: StreamRecord | null;
+    try {
+      stream = await this.options.streams.findOne({ _id: slug });
+    } catch (error) {
+      throw new DatabaseUnavailable({ cause: error });
+    }
+    if (!stream) return null;
+    const projection = new StreamProjection(stream, this.log, this.options.render);
+    try {
+      await projection.load();
+    } catch (error) {
+      if (error instanceof DatabaseUnavailable) throw error;
+      throw new DatabaseUnavailable({ cause: error });
+    }
+    this.options.logger.info(
+      { stream: slug, head: projection.head, posts: projection.postCount, ms: Date.now() - started },
+      'stream loaded',
+    );
+    return projection;
+  }
+
+  /** Waits until this process shows `seq` of a stream (or the timeout passes); returns the head. */
+  async waitFor(projection: StreamProjection, seq: number, timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    while (projection.head < seq && Date.now() < deadline) {
+      await projection.catchUp().catch(() => 0);
+      if (projection.head >= seq) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return projection.head;
+  }
+
+  startCatchUp(): void {
+    this.timer ??= setInterval(() => void this.catchUpAll(), this.options.catchUpMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async catchUpAll(): Promise<void> {
+    if (this.catchingUp) return; // a slow database must not pile up probes
+    this.catchingUp = true;
+    try {
+      for (const pending of this.loaded.values()) {
+        const projection = await pending.catch(() => null);
+        if (!projection) continue;
+        const applied = await projection.catchUp().catch((error: unknown) => {
+          this.options.logger.warn({ stream: projection.slug, err: error }, 'catch-up failed');
+          return 0;
+        });
+        if (applied > 0) {
+          this.options.logger.debug({ stream: projection.slug, applied }, 'caught up');
+        }
+      }
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+}

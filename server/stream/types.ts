@@ -1,0 +1,52 @@
+/** Who wrote a post, copied into each snapshot so history survives renames and deletions. */
+export interface AuthorRef {
+  id: string;
+  name: string;
+}
+
+/** The full state of a post after a change: replay sends this, never a diff. */
+export interface PostSnapshot {
+  id: string;
+  author: AuthorRef;
+  /** Markdown source as the author typed it; rendered (and sanitised) on the way out. */
+  body: string;
+  createdAt: Date;
+  createdSeq: number;
+}
+
+export type ChangeType = 'post';
+
+/**
+ * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
+ * construction, ordered as text, and an exact `_id` lookup is the query FerretDB on SQLite serves
+ * from an index, so probing for `head + 1` is cheap.
+ */
+export interface ChangeRecord {
+  _id: string;
+  stream: string;
+  seq: number;
+  /** Idempotency key, unique per stream: a retried request finds its first result. */
+  key: string;
+  /** Hash of what was asked, so a reused key with a different request can be told apart (409). */
+  fingerprint: string;
+  at: Date;
+  type: ChangeType;
+  postId: string;
+  post: PostSnapshot;
+}
+
+export interface StreamRecord {
+  _id: string; // the slug
+  title: string;
+  description: string;
+  /** Changes when a stream is re-created, so a resume point from an older life is not trusted. */
+  epoch: string;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
+
+export function changeId(stream: string, seq: number): string {
+  return `${stream}:${String(seq).padStart(12, '0')}`;
+}
