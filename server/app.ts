@@ -48,7 +48,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     trustProxy: true,
     bodyLimit: 256 * 1024,
     requestIdHeader: 'x-request-id',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // No type coercion: a number where text belongs is a 400, not a string "42".
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
   const projections = new Projections({

@@ -13,10 +13,8 @@ export const PAGE_SIZE = 50;
 const AT_WAIT_MS = 3000;
 
 export const SlugParams = Type.Object({ slug: Type.String({ pattern: SLUG_PATTERN }) });
-const StreamQuery = Type.Object({
-  before: Type.Optional(Type.Integer({ minimum: 1, maximum: 1e12 })),
-  at: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e12 })),
-});
+const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
+const StreamQuery = Type.Object({ before: Type.Optional(Seq), at: Type.Optional(Seq) });
 const PostForm = Type.Object({
   body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }),
   key: Type.String({ pattern: KEY_PATTERN }),
@@ -46,7 +44,8 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: SlugParams, querystring: StreamQuery } },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
-      const { before, at } = request.query;
+      const before = request.query.before === undefined ? undefined : Number(request.query.before);
+      const at = request.query.at === undefined ? undefined : Number(request.query.at);
       // After a no-JavaScript post the author lands here with ?at=SEQ: if another instance took the
       // post, wait until this one has it, so the author sees what they just published.
       if (at !== undefined && at > projection.head) await app.livelog.projections.waitFor(projection, at, AT_WAIT_MS);

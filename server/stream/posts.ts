@@ -17,7 +17,7 @@ export interface NewPost {
 }
 
 /** Publishes a new post to a stream: one `post` change appended to its log. */
-export function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
+export async function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
   const body = request.body.replace(/\r\n?/g, '\n').trim();
   if (!body) throw new EmptyPost();
   if (body.length > MAX_BODY_LENGTH) throw new PostTooLong();

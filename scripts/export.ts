@@ -1,0 +1,60 @@
+// Writes a stream as a static folder that needs no server and no JavaScript:
+//   npm run export -- SLUG --out DIR
+// DIR/index.html (styles inline, the same post partial as the live page) and DIR/posts.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ChangeLog } from '../server/stream/log.ts';
+import { StreamProjection } from '../server/stream/projection.ts';
+import { SLUG_PATTERN } from '../server/stream/types.ts';
+import { readStylesheet, renderPost, renderView } from '../server/render/views.ts';
+import { fail, withDatabase } from './tool-context.ts';
+
+const USAGE = 'usage: npm run export -- SLUG --out DIR';
+const { values, positionals } = (() => {
+  try {
+    return parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
+  } catch (error) {
+    fail(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+})();
+const slug = positionals[0];
+if (!slug || !values.out) fail(USAGE, 2);
+if (!new RegExp(SLUG_PATTERN).test(slug)) fail(`"${slug}" is not a stream slug`, 2);
+const outDir = path.resolve(values.out);
+const progress = (message: string) => process.stderr.write(`export: ${message}\n`);
+
+try {
+  await withDatabase(async ({ database }) => {
+    const stream = await database.streams.findOne({ _id: slug });
+    if (!stream) fail(`no stream named "${slug}"`);
+    progress(`reading the log of "${slug}"`);
+    // The same fold the server uses, read straight from the database.
+    const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
+    await projection.load();
+    const posts = projection.page(Infinity);
+    progress(`${projection.head} changes folded into ${posts.length} posts`);
+
+    await mkdir(outDir, { recursive: true });
+    const exportedAt = new Date();
+    const html = renderView('export', { stream, posts, stylesheet: readStylesheet(), exportedAt });
+    await writeFile(path.join(outDir, 'index.html'), html);
+    progress(`wrote ${path.join(outDir, 'index.html')}`);
+    const json = {
+      stream: { slug: stream._id, title: stream.title, description: stream.description, epoch: stream.epoch },
+      seq: projection.head,
+      exportedAt: exportedAt.toISOString(),
+      posts: posts.map(({ post, seq }) => ({
+        id: post.id,
+        seq,
+        author: post.author.name,
+        body: post.body,
+        createdAt: post.createdAt.toISOString(),
+      })),
+    };
+    await writeFile(path.join(outDir, 'posts.json'), `${JSON.stringify(json, null, 2)}\n`);
+    progress(`wrote ${path.join(outDir, 'posts.json')}`);
+  });
+} catch (error) {
+  fail((error as Error).message);
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { loadConfig } from '../server/config.ts';
+import { connectDatabase, type Database } from '../server/db/database.ts';
+import { buildApp } from '../server/app.ts';
+import { Users } from '../server/auth/users.ts';
+import { Tokens } from '../server/auth/tokens.ts';
+import { Streams } from '../server/stream/streams.ts';
+import type { UserRecord } from '../server/auth/types.ts';
+
+// Tests talk to a real database over the wire: the FerretDB that scripts/with-database.ts started,
+// or whatever MONGODB_URL names (a real MongoDB works too). Each test file gets its own database.
+
+export function databaseUrl(): string {
+  const url = process.env.MONGODB_URL;
+  if (!url) throw new Error('MONGODB_URL is not set: run tests through `npm test` (scripts/with-database.ts)');
+  return url;
+}
+
+/** A fresh database name: FerretDB accepts Latin letters, digits and underscores. */
+export function freshDatabaseName(): string {
+  return `test_${randomBytes(6).toString('hex')}`;
+}
+
+export async function testDatabase(name = freshDatabaseName()): Promise<Database & { drop(): Promise<void> }> {
+  const database = await connectDatabase(databaseUrl(), name);
+  return Object.assign(database, {
+    async drop() {
+      await database.db.dropDatabase().catch(() => {});
+      await database.close();
+    },
+  });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  database: Database;
+  author: UserRecord;
+  token: string;
+  slug: string;
+  close(): Promise<void>;
+}
+
+export const AUTHOR_PASSWORD = 'correct horse battery';
+
+/** The app on a fresh database with one author (and an API token) and one stream. */
+export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dbName = freshDatabaseName();
+  const config = loadConfig({ MONGODB_URL: databaseUrl(), LIVELOG_DB: dbName, LOG_LEVEL: 'silent', ...env });
+  const database = await testDatabase(dbName);
+  const author = await new Users(database.users).add('reporter', AUTHOR_PASSWORD);
+  const token = await new Tokens(database.tokens, database.users).create(author, 'test');
+  const slug = 'launch';
+  await new Streams(database.streams).create(slug, 'The launch', author._id);
+  const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
+  await app.ready();
+  return {
+    app,
+    database,
+    author,
+    token,
+    slug,
+    async close() {
+      await app.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { testApp, type TestApp } from './helpers.ts';
+
+let t: TestApp;
+let base: string;
+before(async () => {
+  t = await testApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = t.app.server.address() as { port: number };
+  base = `127.0.0.1:${port}`;
+});
+after(() => t.close());
+
+interface Frame {
+  t: string;
+  seq?: number;
+  id?: string;
+  html?: string;
+  epoch?: string;
+}
+
+/** A viewer's socket that records every frame it receives. */
+async function viewer(since?: string, headers: Record<string, string> = {}) {
+  const query = since === undefined ? '' : `?since=${since}`;
+  const socket = new WebSocket(`ws://${base}/s/${t.slug}/live${query}`, { headers });
+  const frames: Frame[] = [];
+  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  const waitFor = async (predicate: (frames: Frame[]) => boolean, ms = 3000) => {
+    const deadline = Date.now() + ms;
+    while (!predicate(frames)) {
+      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames.map((f) => [f.t, f.seq]))}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { socket, frames, waitFor, posts: () => frames.filter((f) => f.t === 'post') };
+}
+
+const publish = (body: string) =>
+  t.app.inject({
+    method: 'POST',
+    url: `/api/streams/${t.slug}/posts`,
+    headers: { authorization: `Bearer ${t.token}` },
+    payload: { body },
+  });
+
+test('a viewer gets hello, then every new post pushed as it is published', async () => {
+  const v = await viewer('0');
+  await v.waitFor((f) => f.length >= 1);
+  assert.equal(v.frames[0]!.t, 'hello');
+  assert.equal(v.frames[0]!.seq, 0);
+  const started = Date.now();
+  await publish('Doors open');
+  await v.waitFor((f) => f.some((x) => x.t === 'post'));
+  assert.ok(Date.now() - started < 1000, 'pushed within a second');
+  const [post] = v.posts();
+  assert.equal(post!.seq, 1);
+  assert.match(post!.html!, /Doors open/);
+  assert.doesNotMatch(post!.html!, /_csrf|<form/, 'the pushed HTML is the public partial');
+  v.socket.close();
+});
+
+test('a late joiner gets everything already posted, then live ones, each once and in order', async () => {
+  for (let i = 0; i < 5; i++) await publish(`update ${i}`);
+  const late = await viewer('0');
+  await publish('after joining');
+  await late.waitFor((f) => f.filter((x) => x.t === 'post').length >= 7);
+  await new Promise((r) => setTimeout(r, 100));
+  const seqs = late.posts().map((f) => f.seq);
+  assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7]);
+  late.socket.close();
+});
+
+test('a viewer resuming from EPOCH.SEQ receives only what it missed', async () => {
+  const first = await viewer('0');
+  await first.waitFor((f) => f.some((x) => x.t === 'hello'));
+  const { epoch, seq: head } = first.frames[0]!;
+  first.socket.close();
+  await publish('missed one');
+  await publish('missed two');
+  const resumed = await viewer(`${epoch}.${head}`);
+  await resumed.waitFor((f) => f.filter((x) => x.t === 'post').length >= 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(resumed.posts().map((f) => f.seq), [head! + 1, head! + 2]);
+  resumed.socket.close();
+});
+
+test('a resume point from another epoch replays the whole stream', async () => {
+  const v = await viewer('oldepoch.5');
+  await v.waitFor((f) => f.filter((x) => x.t === 'post').length >= 9);
+  assert.equal(v.posts()[0]!.seq, 1);
+  v.socket.close();
+});
+
+test('a socket opened from another site is refused', async () => {
+  await assert.rejects(viewer('0', { origin: 'https://evil.example' }), /403/);
+});
+
+test('a socket for a missing stream or with a bad since is closed with a reason', async () => {
+  const missing = new WebSocket(`ws://${base}/s/nope/live`);
+  const code = await new Promise((resolve) => missing.on('close', resolve));
+  assert.equal(code, 4404);
+  const bad = new WebSocket(`ws://${base}/s/${t.slug}/live?since=x.y`);
+  const badCode = await new Promise((resolve) => bad.on('close', resolve));
+  assert.equal(badCode, 4400);
+});
+
+test('each post is serialised once for all viewers: every viewer receives the identical frame', async () => {
+  const head = String((await t.app.inject(`/api/streams/${t.slug}/posts`)).json().seq);
+  const viewers = await Promise.all([viewer(head), viewer(head), viewer(head)]);
+  for (const v of viewers) await v.waitFor((f) => f.some((x) => x.t === 'hello'));
+  await publish('to everyone');
+  for (const v of viewers) await v.waitFor((f) => f.some((x) => x.t === 'post'));
+  const frames = viewers.map((v) => JSON.stringify(v.posts()));
+  assert.equal(new Set(frames).size, 1);
+  assert.equal(viewers[0]!.posts().length, 1);
+  for (const v of viewers) v.socket.close();
+});

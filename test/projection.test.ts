@@ -1,0 +1,78 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChangeLog } from '../server/stream/log.ts';
+import { StreamProjection } from '../server/stream/projection.ts';
+import { publishPost } from '../server/stream/posts.ts';
+import { Streams } from '../server/stream/streams.ts';
+import { renderPost } from '../server/render/views.ts';
+import { testDatabase } from './helpers.ts';
+import type { StreamRecord } from '../server/stream/types.ts';
+
+let database: Awaited<ReturnType<typeof testDatabase>>;
+let stream: StreamRecord;
+const author = { id: 'u1', name: 'Ada' };
+
+before(async () => {
+  database = await testDatabase();
+  stream = await new Streams(database.streams).create('match', 'The match', 'u1');
+});
+after(() => database.drop());
+
+const projectionOf = async () => {
+  const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
+  await projection.load();
+  return projection;
+};
+
+test('posts get contiguous seqs and the page shows them newest first', async () => {
+  const projection = await projectionOf();
+  for (const body of ['kick-off', 'goal!', 'half time']) {
+    await publishPost(projection, { author, body, key: `key-${body}` });
+  }
+  assert.equal(projection.head, 3);
+  assert.deepEqual(projection.page(10).map((v) => v.post.body), ['half time', 'goal!', 'kick-off']);
+  assert.deepEqual(projection.changesSince(1).map((v) => v.seq), [2, 3]);
+});
+
+test('a process that loads the stream later folds the same state from the database', async () => {
+  const fresh = await projectionOf();
+  assert.equal(fresh.head, 3);
+  assert.deepEqual(fresh.page(10).map((v) => v.post.body), ['half time', 'goal!', 'kick-off']);
+});
+
+test('an append on a stale head catches up and takes the next free seq', async () => {
+  const stale = await projectionOf();
+  const other = await projectionOf();
+  await publishPost(other, { author, body: 'from another process', key: 'key-other' });
+  const { record } = await publishPost(stale, { author, body: 'from the stale one', key: 'key-stale' });
+  assert.equal(record.seq, 5);
+  assert.equal(stale.head, 5);
+  assert.equal(stale.changesSince(3).length, 2, 'the stale projection applied the other change too');
+});
+
+test('the same idempotency key publishes once, even from two processes', async () => {
+  const a = await projectionOf();
+  const b = await projectionOf();
+  const first = await publishPost(a, { author, body: 'once', key: 'key-once' });
+  const second = await publishPost(b, { author, body: 'once', key: 'key-once' });
+  assert.equal(second.replayed, true);
+  assert.equal(second.record._id, first.record._id);
+  assert.equal(await database.changes.countDocuments({ stream: 'match', key: 'key-once' }), 1);
+});
+
+test('a reused key with a different text is refused with 409, not silently replayed', async () => {
+  const projection = await projectionOf();
+  await assert.rejects(
+    publishPost(projection, { author, body: 'not once', key: 'key-once' }),
+    (error: { statusCode?: number }) => error.statusCode === 409,
+  );
+});
+
+test('empty, oversized and NUL-containing posts are refused before the database', async () => {
+  const projection = await projectionOf();
+  const head = projection.head;
+  for (const body of ['   \n ', 'x'.repeat(10_001), 'a\0b']) {
+    await assert.rejects(publishPost(projection, { author, body, key: `bad-${body.length}` }), (e: { statusCode?: number }) => e.statusCode === 400);
+  }
+  assert.equal(projection.head, head);
+});
