@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { connectDatabase } from '../server/db/database.ts';
+import { Users } from '../server/auth/users.ts';
+import { Tokens } from '../server/auth/tokens.ts';
+import { Streams } from '../server/stream/streams.ts';
+import { E2E_DATABASE } from '../playwright.config.ts';
+
+export interface Seeded {
+  slug: string;
+  author: string;
+  password: string;
+  token: string;
+}
+
+/** A fresh stream and author for one test file, written straight into the server's database. */
+export async function seed(title: string): Promise<Seeded> {
+  const suffix = randomBytes(4).toString('hex');
+  const database = await connectDatabase(process.env.MONGODB_URL!, E2E_DATABASE);
+  try {
+    const author = `author-${suffix}`;
+    const password = 'e2e password 123';
+    const user = await new Users(database.users).add(author, password);
+    const token = await new Tokens(database.tokens, database.users).create(user, 'e2e');
+    const slug = `e2e-${suffix}`;
+    await new Streams(database.streams).create(slug, title, user._id);
+    return { slug, author, password, token };
+  } finally {
+    await database.close();
+  }
+}
