@@ -24,8 +24,10 @@ async function main(): Promise<void> {
   try {
     opened = await openDatabase(config, logger);
   } catch (error) {
-    logger.fatal({ err: error }, 'database unavailable');
-    console.error(`livelog: cannot open the database: ${(error as Error).message}`);
+    // One clear line for the person starting it (no stack trace: nothing in it would help them).
+    const reason = (error as Error).message;
+    logger.fatal({ reason }, 'cannot open the database');
+    console.error(`livelog: cannot open the database: ${reason}`);
     process.exit(1);
   }
   const welcome = await firstRun(opened.database);

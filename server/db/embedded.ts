@@ -32,7 +32,7 @@ export async function ensureFerretdb(logger: Logger): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('bash', [BUILD_SCRIPT], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) {
-        const last = stderr.trim().split('\n').slice(-3).join(' | ');
+        const last = stderr.trim().split('\n').slice(-3).map((l) => l.replace(/^\[ferretdb\] /, '')).join(' | ');
         reject(new EmbeddedDatabaseError(`could not build FerretDB: ${last || error.message}`));
       } else {
         resolve(stdout.trim().split('\n').pop()!);

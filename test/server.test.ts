@@ -1,0 +1,86 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+// The server as people start it: no MONGODB_URL, so it builds (cached) and starts its own FerretDB
+// on SQLite in LIVELOG_DATA, and stops it again on SIGTERM.
+
+const dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-server-test-'));
+after(() => rm(dataDir, { recursive: true, force: true }));
+
+const env: NodeJS.ProcessEnv = { ...process.env, LIVELOG_DATA: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+delete env.MONGODB_URL;
+
+async function startServer(): Promise<{ child: ChildProcess; url: string; banner: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let banner = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${banner}`)), 60_000);
+    child.stderr!.on('data', (chunk) => {
+      banner += chunk;
+      const match = /Livelog is running at (\S+)/.exec(banner);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${banner}`)));
+  });
+  await new Promise((r) => setTimeout(r, 100)); // let the rest of the banner arrive
+  return { child, url, banner };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('the embedded database starts with the server, keeps posts across a restart and stops with it', { timeout: 120_000 }, async () => {
+  const first = await startServer();
+  assert.match(first.banner, /Log in as an author at \S+login with name "admin" and password "\S+"/);
+  assert.match(first.banner, /A first stream is ready: \S+s\/welcome/);
+
+  // The admin CLI finds the database the running server started, rather than opening the files twice.
+  const { stdout: token } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'token', 'create', 'admin'], { env });
+  const published = await fetch(`${first.url}api/streams/welcome/posts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token.trim()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ body: 'survives a restart' }),
+  });
+  assert.equal(published.status, 201);
+
+  const { ferretdbPid } = JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8'));
+  assert.ok(isAlive(ferretdbPid));
+  assert.equal(await stop(first.child), 0, 'a clean exit on SIGTERM');
+  assert.equal(isAlive(ferretdbPid), false, 'FerretDB stopped with the server');
+
+  const second = await startServer();
+  try {
+    assert.doesNotMatch(second.banner, /password "/, 'the admin password is shown only on the first start');
+    const { posts } = await (await fetch(`${second.url}api/streams/welcome/posts?since=0`)).json();
+    assert.deepEqual(posts.map((p: { body: string }) => p.body), ['survives a restart']);
+  } finally {
+    assert.equal(await stop(second.child), 0);
+  }
+});
+
+test('a bad setting stops the start with one line naming it', async () => {
+  const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...env, PORT: 'eighty' } }).catch((e) => e);
+  assert.equal(result.code, 2);
+  assert.equal(result.stderr.trim(), 'livelog: bad configuration: env/PORT must be integer');
+});
