@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -47,7 +48,9 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     loggerInstance: logger as FastifyServerOptions['loggerInstance'],
     trustProxy: true,
     bodyLimit: 256 * 1024,
+    // Request ids unique across instances and restarts, or the proxy's own when it sends one.
     requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     // No type coercion: a number where text belongs is a 400, not a string "42".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });

@@ -28,7 +28,8 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
   const database: Database = {
     client,
     db,
-    changes: db.collection<ChangeRecord>('changes'),
+    // What viewers are shown must never be rolled back by a replica-set failover.
+    changes: db.collection<ChangeRecord>('changes', { readConcern: { level: 'majority' }, readPreference: 'primary' }),
     streams: db.collection<StreamRecord>('streams'),
     users: db.collection<UserRecord>('users'),
     tokens: db.collection<TokenRecord>('tokens'),
