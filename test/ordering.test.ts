@@ -9,7 +9,7 @@ import { renderPost } from '../server/render/views.ts';
 import { freshDatabaseName, testDatabase } from './helpers.ts';
 
 const WRITER = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
-const PER_WRITER = 40;
+const PER_WRITER = 100;
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
 const dbName = freshDatabaseName();
@@ -25,16 +25,16 @@ interface WriterResult {
   shared: { seq: number; replayed: boolean };
 }
 
-function startWriter(id: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dbName, 'final', id, String(PER_WRITER)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+function startWriter(id: string, startAt: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dbName, 'final', id, String(PER_WRITER), String(startAt)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   const done = new Promise<WriterResult>((resolve, reject) =>
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`writer ${id} exited ${code}`)))),
   );
-  return { go: () => child.stdin.end('go\n'), done };
+  return done;
 }
 
 test('two writer processes appending at once produce one contiguous log that every reader sees in order', { timeout: 120_000 }, async () => {
@@ -69,13 +69,9 @@ test('two writer processes appending at once produce one contiguous log that eve
     }
   })();
 
-  const a = startWriter('a');
-  const b = startWriter('b');
-  // Give both processes time to connect and load before the start signal.
-  await new Promise((r) => setTimeout(r, 1500));
-  a.go();
-  b.go();
-  const [resultA, resultB] = await Promise.all([a.done, b.done]);
+  // Time enough for both processes to start, connect and load before the common start moment.
+  const startAt = Date.now() + 2500;
+  const [resultA, resultB] = await Promise.all([startWriter('a', startAt), startWriter('b', startAt)]);
 
   const total = 2 * PER_WRITER + 1; // every post of both writers, and the shared one once
   for (const reader of readers) await reader.projection.catchUp();

@@ -31,7 +31,16 @@ export interface AppendResult {
   replayed: boolean;
 }
 
-const MAX_APPEND_ATTEMPTS = 20;
+/**
+ * How long an append keeps retrying after conflicts before answering 503. Under a burst from
+ * another instance, the one that just appended wins the next seq more often than not (it needs one
+ * round trip, the loser a probe and an insert), so a budget of attempts would fail authors that
+ * time would serve; a jittered pause after each conflict lets the two interleave.
+ */
+const APPEND_DEADLINE_MS = 5000;
+const MAX_CONFLICT_PAUSE_MS = 20;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
@@ -109,7 +118,8 @@ export class StreamProjection extends EventEmitter {
   }
 
   private async appendUnlocked(request: AppendRequest): Promise<AppendResult> {
-    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + APPEND_DEADLINE_MS;
+    for (let attempt = 0; ; attempt++) {
       const existing = this.keys.get(request.key);
       if (existing) return this.replay(existing, request);
 
@@ -133,13 +143,14 @@ export class StreamProjection extends EventEmitter {
           throw new DatabaseUnavailable({ cause: error });
         }
         // Someone took this seq, or this key: learn what they wrote, then look again.
+        if (Date.now() > deadline) throw new AppendContention();
+        await sleep(Math.random() * Math.min(MAX_CONFLICT_PAUSE_MS, 2 ** attempt));
         await this.catchUpUnlocked();
         continue;
       }
       this.apply(record);
       return { record, replayed: false };
     }
-    throw new AppendContention();
   }
 
   private replay(existing: ChangeRecord, request: AppendRequest): AppendResult {
