@@ -1,6 +1,7 @@
 // Writes a stream as a static folder that needs no server and no JavaScript:
 //   npm run export -- SLUG --out DIR
-// DIR/index.html (styles inline, the same post partial as the live page) and DIR/posts.json.
+// DIR/index.html (styles inline, the same post partial as the live page, schema.org LiveBlogPosting
+// JSON-LD), DIR/feed.xml (Atom) and DIR/posts.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +25,17 @@ if (!new RegExp(SLUG_PATTERN).test(slug)) fail(`"${slug}" is not a stream slug`,
 const outDir = path.resolve(values.out);
 const progress = (message: string) => process.stderr.write(`export: ${message}\n`);
 
+/** A one-line title for feeds: the post's first line, without Markdown marks, cut at 80 characters. */
+function titleOf(body: string): string {
+  const line = body.split('\n')[0]!.replace(/[*_`#>\[\]]/g, '').trim();
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/** JSON inside a <script> element: `<` escaped so no text can close the element. */
+function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
 try {
   await withDatabase(async ({ database }) => {
     const stream = await database.streams.findOne({ _id: slug });
@@ -37,7 +49,23 @@ try {
 
     await mkdir(outDir, { recursive: true });
     const exportedAt = new Date();
-    const html = renderView('export', { stream, posts, stylesheet: readStylesheet(), exportedAt });
+    const jsonLd = jsonForScript({
+      '@context': 'https://schema.org',
+      '@type': 'LiveBlogPosting',
+      headline: stream.title,
+      description: stream.description || undefined,
+      coverageStartTime: posts.at(-1)?.post.createdAt.toISOString(),
+      coverageEndTime: posts[0]?.post.createdAt.toISOString(),
+      liveBlogUpdate: posts.map(({ post }) => ({
+        '@type': 'BlogPosting',
+        headline: titleOf(post.body),
+        articleBody: post.body,
+        datePublished: post.createdAt.toISOString(),
+        author: { '@type': 'Person', name: post.author.name },
+        url: `index.html#post-${post.id}`,
+      })),
+    });
+    const html = renderView('export', { stream, posts, stylesheet: readStylesheet(), exportedAt, jsonLd });
     await writeFile(path.join(outDir, 'index.html'), html);
     progress(`wrote ${path.join(outDir, 'index.html')}`);
     const json = {
@@ -52,6 +80,9 @@ try {
         createdAt: post.createdAt.toISOString(),
       })),
     };
+    const updated = posts[0]?.post.createdAt ?? stream.createdAt;
+    await writeFile(path.join(outDir, 'feed.xml'), renderView('feed', { stream, posts, updated, titleOf }));
+    progress(`wrote ${path.join(outDir, 'feed.xml')}`);
     await writeFile(path.join(outDir, 'posts.json'), `${JSON.stringify(json, null, 2)}\n`);
     progress(`wrote ${path.join(outDir, 'posts.json')}`);
   });

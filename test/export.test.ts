@@ -1,0 +1,73 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ChangeLog } from '../server/stream/log.ts';
+import { StreamProjection } from '../server/stream/projection.ts';
+import { publishPost } from '../server/stream/posts.ts';
+import { Streams } from '../server/stream/streams.ts';
+import { renderPost } from '../server/render/views.ts';
+import { databaseUrl, testDatabase } from './helpers.ts';
+
+let database: Awaited<ReturnType<typeof testDatabase>>;
+let out: string;
+const run = promisify(execFile);
+const HOSTILE = '</script><script>alert(1)</script> \u2028 & "quotes"';
+
+before(async () => {
+  database = await testDatabase();
+  out = await mkdtemp(path.join(tmpdir(), 'livelog-export-test-'));
+  const stream = await new Streams(database.streams).create('gala', 'Gala <night> & "friends"', 'test', 'Dinner & awards');
+  const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
+  await projection.load();
+  const author = { id: 'u', name: 'Mallory <b>' };
+  await publishPost(projection, { author, body: 'Doors open at **7pm**', key: 'export-1' });
+  await publishPost(projection, { author, body: HOSTILE, key: 'export-2' });
+});
+after(async () => {
+  await database.drop();
+  await rm(out, { recursive: true, force: true });
+});
+
+const exportStream = (slug: string, dir: string) =>
+  run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', slug, '--out', dir], {
+    env: { ...process.env, MONGODB_URL: databaseUrl(), LIVELOG_DB: database.db.databaseName },
+  });
+
+test('export writes index.html, feed.xml and posts.json with every post, newest first, and reports progress', async () => {
+  const { stderr } = await exportStream('gala', out);
+  assert.match(stderr, /2 changes folded into 2 posts/);
+  assert.match(stderr, /wrote .*index\.html/);
+  const html = await readFile(path.join(out, 'index.html'), 'utf8');
+  assert.match(html, /<h1>Gala &lt;night&gt; &amp; &quot;friends&quot;<\/h1>/);
+  assert.match(html, /Doors open at <strong>7pm<\/strong>/);
+  const section = html.slice(html.indexOf('<section class="posts">'));
+  assert.ok(section.indexOf('&lt;/script&gt;') < section.indexOf('Doors open'), 'newest first');
+  assert.match(html, /Mallory &lt;b&gt;/);
+  assert.match(html, /http-equiv="Content-Security-Policy" content="default-src 'none'/);
+  // The only script element is the JSON-LD data block, and no post text can close it.
+  const scripts = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)];
+  assert.equal(scripts.length, 1);
+  assert.match(scripts[0]![0], /^<script type="application\/ld\+json">/);
+  const jsonLd = JSON.parse(scripts[0]![1]!);
+  assert.equal(jsonLd['@type'], 'LiveBlogPosting');
+  assert.equal(jsonLd.liveBlogUpdate.length, 2);
+  assert.equal(jsonLd.liveBlogUpdate[0].articleBody, HOSTILE);
+
+  const feed = await readFile(path.join(out, 'feed.xml'), 'utf8');
+  assert.equal((feed.match(/<entry>/g) ?? []).length, 2);
+  assert.doesNotMatch(feed.replace(/^<\?xml[^>]*\?>/, '').replace(/<\/?[a-z]+[^>]*>/g, ''), /<|>/, 'all markup inside entries is escaped');
+
+  const json = JSON.parse(await readFile(path.join(out, 'posts.json'), 'utf8'));
+  assert.equal(json.stream.slug, 'gala');
+  assert.deepEqual(json.posts.map((p: { body: string }) => p.body), [HOSTILE, 'Doors open at **7pm**']);
+});
+
+test('export of a missing stream fails with one clear line', async () => {
+  const result = await exportStream('no-such-stream', out).catch((e) => e);
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr.trim(), 'livelog: no stream named "no-such-stream"');
+});
