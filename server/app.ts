@@ -16,6 +16,7 @@ import { registerAssets } from './plugins/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { authRoutes } from './routes/auth.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { authorRoutes } from './routes/author.ts';
 import { liveRoutes } from './routes/live.ts';
 import { apiRoutes } from './routes/api.ts';
 
@@ -80,6 +81,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(healthRoutes);
   await app.register(authRoutes);
   await app.register(pageRoutes);
+  await app.register(authorRoutes);
   await app.register(liveRoutes);
   await app.register(apiRoutes, { prefix: '/api' });
 

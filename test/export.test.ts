@@ -23,9 +23,9 @@ before(async () => {
   const stream = await new Streams(database.streams).create('gala', 'Gala <night> & "friends"', 'test', 'Dinner & awards');
   const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
   await projection.load();
-  const author = { id: 'u', name: 'Mallory <b>' };
-  await publishPost(projection, { author, body: 'Doors open at **7pm**', key: 'export-1' });
-  await publishPost(projection, { author, body: HOSTILE, key: 'export-2' });
+  const actor = { id: 'u', name: 'Mallory <b>', admin: false };
+  await publishPost(projection, { actor, body: 'Doors open at **7pm**', key: 'export-1' });
+  await publishPost(projection, { actor, body: HOSTILE, key: 'export-2' });
 });
 after(async () => {
   await database.drop();

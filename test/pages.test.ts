@@ -106,8 +106,8 @@ test('a missing stream is a 404 page', async () => {
 
 test('a late joiner can reach all of 120 earlier posts through "load older" pages', async () => {
   const projection = (await t.app.livelog.projections.get(t.slug))!;
-  const author = { id: t.author._id, name: t.author.name };
-  for (let i = 1; i <= 120; i++) await publishPost(projection, { author, body: `numbered post ${i}`, key: `bulk-${i}` });
+  const actor = { id: t.author._id, name: t.author.name, admin: false };
+  for (let i = 1; i <= 120; i++) await publishPost(projection, { actor, body: `numbered post ${i}`, key: `bulk-${i}` });
   const browser = new Browser(t.app);
   const seen = new Set<number>();
   let url: string | null = `/s/${t.slug}`;
@@ -129,7 +129,7 @@ test('after a no-JS post served by a lagging instance, the page waits until it s
   try {
     const lagging = (await other.livelog.projections.get(t.slug))!;
     const projection = (await t.app.livelog.projections.get(t.slug))!;
-    const { record } = await publishPost(projection, { author: { id: t.author._id, name: t.author.name }, body: 'seen on B', key: 'lagging-key' });
+    const { record } = await publishPost(projection, { actor: { id: t.author._id, name: t.author.name, admin: false }, body: 'seen on B', key: 'lagging-key' });
     assert.ok(lagging.head < record.seq);
     const page = await other.inject({ url: `/s/${t.slug}?at=${record.seq}`, headers: { accept: 'text/html' } });
     assert.match(page.body, /seen on B/);

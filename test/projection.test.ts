@@ -10,7 +10,7 @@ import type { StreamRecord } from '../server/stream/types.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
 let stream: StreamRecord;
-const author = { id: 'u1', name: 'Ada' };
+const actor = { id: 'u1', name: 'Ada', admin: false };
 
 before(async () => {
   database = await testDatabase();
@@ -27,7 +27,7 @@ const projectionOf = async () => {
 test('posts get contiguous seqs and the page shows them newest first', async () => {
   const projection = await projectionOf();
   for (const body of ['kick-off', 'goal!', 'half time']) {
-    await publishPost(projection, { author, body, key: `key-${body}` });
+    await publishPost(projection, { actor, body, key: `key-${body}` });
   }
   assert.equal(projection.head, 3);
   assert.deepEqual(projection.page(10).map((v) => v.post.body), ['half time', 'goal!', 'kick-off']);
@@ -43,8 +43,8 @@ test('a process that loads the stream later folds the same state from the databa
 test('an append on a stale head catches up and takes the next free seq', async () => {
   const stale = await projectionOf();
   const other = await projectionOf();
-  await publishPost(other, { author, body: 'from another process', key: 'key-other' });
-  const { record } = await publishPost(stale, { author, body: 'from the stale one', key: 'key-stale' });
+  await publishPost(other, { actor, body: 'from another process', key: 'key-other' });
+  const { record } = await publishPost(stale, { actor, body: 'from the stale one', key: 'key-stale' });
   assert.equal(record.seq, 5);
   assert.equal(stale.head, 5);
   assert.equal(stale.changesSince(3).length, 2, 'the stale projection applied the other change too');
@@ -53,8 +53,8 @@ test('an append on a stale head catches up and takes the next free seq', async (
 test('the same idempotency key publishes once, even from two processes', async () => {
   const a = await projectionOf();
   const b = await projectionOf();
-  const first = await publishPost(a, { author, body: 'once', key: 'key-once' });
-  const second = await publishPost(b, { author, body: 'once', key: 'key-once' });
+  const first = await publishPost(a, { actor, body: 'once', key: 'key-once' });
+  const second = await publishPost(b, { actor, body: 'once', key: 'key-once' });
   assert.equal(second.replayed, true);
   assert.equal(second.record._id, first.record._id);
   assert.equal(await database.changes.countDocuments({ stream: 'match', key: 'key-once' }), 1);
@@ -63,7 +63,7 @@ test('the same idempotency key publishes once, even from two processes', async (
 test('a reused key with a different text is refused with 409, not silently replayed', async () => {
   const projection = await projectionOf();
   await assert.rejects(
-    publishPost(projection, { author, body: 'not once', key: 'key-once' }),
+    publishPost(projection, { actor, body: 'not once', key: 'key-once' }),
     (error: { statusCode?: number }) => error.statusCode === 409,
   );
 });
@@ -72,7 +72,7 @@ test('empty, oversized and NUL-containing posts are refused before the database'
   const projection = await projectionOf();
   const head = projection.head;
   for (const body of ['   \n ', 'x'.repeat(10_001), 'a\0b']) {
-    await assert.rejects(publishPost(projection, { author, body, key: `bad-${body.length}` }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(publishPost(projection, { actor, body, key: `bad-${body.length}` }), (e: { statusCode?: number }) => e.statusCode === 400);
   }
   assert.equal(projection.head, head);
 });

@@ -4,6 +4,7 @@ import createError from '@fastify/error';
 import { isDuplicateKey } from '../db/database.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { UserRecord } from './types.ts';
+import type { Actor } from '../stream/types.ts';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 export const UserExists = createError('LIVELOG_USER_EXISTS', 'A user named "%s" already exists', 409);
@@ -72,3 +73,8 @@ function checkPassword(password: string): void {
 }
 
 const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** A user as the author of changes: name for display, admin for permission checks. */
+export function actorOf(user: UserRecord): Actor {
+  return { id: user._id, name: user.name, admin: user.admin };
+}

@@ -1,47 +1,54 @@
-import type { PostView } from '../stream/projection.ts';
-import type { StreamProjection } from '../stream/projection.ts';
+import type { Latest, StreamProjection } from '../stream/projection.ts';
+import type { StreamStatus } from '../stream/types.ts';
 
-// The messages viewers receive, on every transport. Each post frame is serialised once and the
-// same string goes to every socket.
+// The messages viewers receive, on every transport. Each change's frame is serialised once and the
+// same string goes to every viewer.
 
-export interface HelloFrame {
-  t: 'hello';
-  epoch: string;
-  seq: number;
-}
+export type Frame =
+  /** First frame of a connection: the stream's epoch and head, and the replay that follows. */
+  | { t: 'hello'; epoch: string; seq: number; status: StreamStatus }
+  /** A post's whole current state: `post` when new, `edit` after an edit or a pin. */
+  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; html: string }
+  | { t: 'delete'; seq: number; id: string }
+  | { t: 'stream'; seq: number; status: StreamStatus }
+  | { t: 'viewers'; n: number }
+  | { t: 'ping' };
 
-export interface PostFrame {
-  t: 'post';
-  seq: number;
-  id: string;
-  createdSeq: number;
-  html: string;
-}
+const serialised = new WeakMap<Latest, string>();
 
-export interface PingFrame {
-  t: 'ping';
-}
-
-export type Frame = HelloFrame | PostFrame | PingFrame;
-
-const serialised = new WeakMap<PostView, string>();
-
-export function postFrame(view: PostView): string {
-  let text = serialised.get(view);
+export function changeFrame(latest: Latest): string {
+  let text = serialised.get(latest);
   if (text === undefined) {
-    const frame: PostFrame = { t: 'post', seq: view.seq, id: view.post.id, createdSeq: view.post.createdSeq, html: view.html };
-    text = JSON.stringify(frame);
-    serialised.set(view, text);
+    text = JSON.stringify(toFrame(latest));
+    serialised.set(latest, text);
   }
   return text;
 }
 
+function toFrame(latest: Latest): Frame {
+  switch (latest.kind) {
+    case 'post': {
+      const { post, seq, html } = latest;
+      const t = post.createdSeq === seq ? 'post' : 'edit';
+      return { t, seq, id: post.id, createdSeq: post.createdSeq, pinned: post.pinned, html };
+    }
+    case 'deleted':
+      return { t: 'delete', seq: latest.seq, id: latest.postId };
+    case 'status':
+      return { t: 'stream', seq: latest.seq, status: latest.status };
+  }
+}
+
 export function helloFrame(projection: StreamProjection): string {
-  const frame: HelloFrame = { t: 'hello', epoch: projection.stream.epoch, seq: projection.head };
+  const frame: Frame = { t: 'hello', epoch: projection.stream.epoch, seq: projection.head, status: projection.status.status };
   return JSON.stringify(frame);
 }
 
-export const PING_FRAME = JSON.stringify({ t: 'ping' } satisfies PingFrame);
+export const PING_FRAME = JSON.stringify({ t: 'ping' } satisfies Frame);
+
+export function viewersFrame(n: number): string {
+  return JSON.stringify({ t: 'viewers', n } satisfies Frame);
+}
 
 /** A resume point: `SEQ` (current epoch) or `EPOCH.SEQ`. */
 export interface ResumePoint {

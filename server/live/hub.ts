@@ -1,16 +1,33 @@
 import type { Logger } from 'pino';
-import type { WebSocket } from 'ws';
-import type { PostView, StreamProjection } from '../stream/projection.ts';
-import { helloFrame, PING_FRAME, postFrame } from './frames.ts';
+import type { Latest, StreamProjection } from '../stream/projection.ts';
+import { changeFrame, helloFrame, PING_FRAME } from './frames.ts';
 
 /** Unsent bytes past which a viewer is cut off; it reconnects and resumes by seq. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Browsers cannot see websocket pings, and proxies drop idle connections at about 60 s. */
-const HEARTBEAT_MS = 20_000;
+export const HEARTBEAT_MS = 20_000;
+
+/**
+ * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
+ * text frames and asks how much is still unsent.
+ */
+export interface ViewerTransport {
+  /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
+  send(frame: string, seq?: number): void;
+  bufferedBytes(): number;
+  /** A transport-level liveness check; calls `onAlive` when the peer answers. */
+  probe(): void;
+  onAlive(callback: () => void): void;
+  onClose(callback: () => void): void;
+  /** Closes politely (server restart): the client reconnects and resumes. */
+  close(reason: string): void;
+  /** Drops a dead or hopelessly slow connection at once. */
+  terminate(): void;
+}
 
 interface Viewer {
-  socket: WebSocket;
-  /** The last seq this viewer was sent: frames at or before it are never sent again. */
+  transport: ViewerTransport;
+  /** The last seq this viewer was sent: changes at or before it are never sent again. */
   lastSeq: number;
   alive: boolean;
 }
@@ -21,8 +38,8 @@ interface Room {
 }
 
 /**
- * Who watches which stream, and the delivery to them. It knows projections and sockets, not HTTP:
- * a route hands it an open socket and a resume point.
+ * Who watches which stream, and the delivery to them. It knows projections and transports, not
+ * HTTP: a route hands it an open transport and a resume point.
  */
 export class LiveHub {
   private readonly rooms = new Map<string, Room>();
@@ -35,32 +52,40 @@ export class LiveHub {
 
   /**
    * Starts a viewer: hello, then every change after `since` (compacted, from memory), then live.
-   * Replay is synchronous from the projection, so no live change can slip in between the replay
-   * and the subscription; `lastSeq` still guards against any frame arriving twice.
+   * The replay is read from memory in the same tick as the subscription, so no change can fall
+   * between the two; `lastSeq` still guards against any frame arriving twice.
    */
-  attach(projection: StreamProjection, socket: WebSocket, since: number): void {
+  attach(projection: StreamProjection, transport: ViewerTransport, since: number): void {
     const room = this.room(projection);
-    const viewer: Viewer = { socket, lastSeq: since, alive: true };
-    socket.send(helloFrame(projection));
-    for (const view of projection.changesSince(since)) this.send(viewer, view);
+    const viewer: Viewer = { transport, lastSeq: since, alive: true };
+    transport.send(helloFrame(projection));
+    for (const latest of projection.changesSince(since)) this.send(viewer, latest);
     viewer.lastSeq = projection.head;
     room.viewers.add(viewer);
-    socket.on('pong', () => (viewer.alive = true));
-    socket.on('message', () => (viewer.alive = true));
-    socket.on('close', () => this.detach(projection.slug, viewer));
-    socket.on('error', () => socket.terminate());
+    transport.onAlive(() => (viewer.alive = true));
+    transport.onClose(() => this.detach(projection.slug, viewer));
   }
 
   viewerCount(slug: string): number {
     return this.rooms.get(slug)?.viewers.size ?? 0;
   }
 
-  /** Closes every socket (server shutdown): clients reconnect elsewhere and resume by seq. */
+  /** Every stream with viewers here, and how many. */
+  counts(): Map<string, number> {
+    return new Map([...this.rooms].map(([slug, room]) => [slug, room.viewers.size]));
+  }
+
+  /** Sends the same frame to every viewer of a stream (viewer counts). */
+  broadcast(slug: string, frame: string): void {
+    for (const viewer of this.rooms.get(slug)?.viewers ?? []) this.deliver(viewer, frame);
+  }
+
+  /** Closes every connection (server shutdown): clients reconnect elsewhere and resume by seq. */
   close(): void {
     clearInterval(this.heartbeat);
     for (const room of this.rooms.values()) {
       room.unsubscribe();
-      for (const viewer of room.viewers) viewer.socket.close(1001, 'server restarting');
+      for (const viewer of room.viewers) viewer.transport.close('server restarting');
     }
     this.rooms.clear();
   }
@@ -69,8 +94,8 @@ export class LiveHub {
     let room = this.rooms.get(projection.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const onChange = (view: PostView) => {
-        for (const viewer of viewers) this.send(viewer, view);
+      const onChange = (latest: Latest) => {
+        for (const viewer of viewers) this.send(viewer, latest);
       };
       projection.on('change', onChange);
       room = { viewers, unsubscribe: () => projection.off('change', onChange) };
@@ -79,15 +104,19 @@ export class LiveHub {
     return room;
   }
 
-  private send(viewer: Viewer, view: PostView): void {
-    if (view.seq <= viewer.lastSeq) return;
-    viewer.lastSeq = view.seq;
-    if (viewer.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-      this.logger.warn({ bufferedAmount: viewer.socket.bufferedAmount }, 'closing a viewer that cannot keep up');
-      viewer.socket.terminate();
+  private send(viewer: Viewer, latest: Latest): void {
+    if (latest.seq <= viewer.lastSeq) return;
+    viewer.lastSeq = latest.seq;
+    this.deliver(viewer, changeFrame(latest), latest.seq);
+  }
+
+  private deliver(viewer: Viewer, frame: string, seq?: number): void {
+    if (viewer.transport.bufferedBytes() > MAX_BUFFERED_BYTES) {
+      this.logger.warn({ buffered: viewer.transport.bufferedBytes() }, 'dropping a viewer that cannot keep up');
+      viewer.transport.terminate();
       return;
     }
-    viewer.socket.send(postFrame(view));
+    viewer.transport.send(frame, seq);
   }
 
   private detach(slug: string, viewer: Viewer): void {
@@ -104,12 +133,12 @@ export class LiveHub {
     for (const room of this.rooms.values()) {
       for (const viewer of room.viewers) {
         if (!viewer.alive) {
-          viewer.socket.terminate(); // no pong since the last beat: the link is dead
+          viewer.transport.terminate(); // no answer since the last beat: the link is dead
           continue;
         }
         viewer.alive = false;
-        viewer.socket.ping();
-        viewer.socket.send(PING_FRAME);
+        viewer.transport.probe();
+        this.deliver(viewer, PING_FRAME);
       }
     }
   }

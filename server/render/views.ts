@@ -17,9 +17,9 @@ export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The public HTML of one post: no author controls, no tokens, safe to send to anyone. */
-export function renderPost(post: PostSnapshot): string {
-  return eta.render('./partials/post', { post, bodyHtml: renderMarkdown(post.body), formatTime });
+/** The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone. */
+export function renderPost(post: PostSnapshot, seq: number): string {
+  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime });
 }
 
 export function renderView(name: string, data: Record<string, unknown>): string {

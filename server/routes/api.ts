@@ -1,41 +1,84 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
-import { publishPost, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
-import type { PostView } from '../stream/projection.ts';
+import { deletePost, editPost, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
+import type { AppendResult, Latest } from '../stream/projection.ts';
 import type { UserRecord } from '../auth/types.ts';
+import { actorOf } from '../auth/users.ts';
 import { loadStream, SlugParams } from './pages.ts';
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
 
 const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
-const NewPostBody = Type.Object(
-  { body: Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH }) },
-  { additionalProperties: false },
+const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
+const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
+const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
+const NewPostBody = Type.Object({ body: Body }, { additionalProperties: false });
+const PatchBody = Type.Union(
+  [
+    Type.Object({ body: Body, baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
+    Type.Object({ pinned: Type.Boolean(), baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
+  ],
+  { description: 'either new text or a pin state' },
 );
+const DeleteQuery = Type.Object({ baseSeq: Type.Optional(Type.String({ pattern: '^[0-9]{1,12}$' })) });
+const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
-function postJson(view: PostView) {
-  const { post } = view;
-  return {
-    id: post.id,
-    seq: view.seq,
-    author: { name: post.author.name },
-    body: post.body,
-    html: view.html,
-    createdAt: post.createdAt.toISOString(),
-    createdSeq: post.createdSeq,
-  };
+/** One entry of `GET …/posts?since=`: a post's current state, or the fact of its deletion. */
+function latestJson(latest: Latest) {
+  switch (latest.kind) {
+    case 'post': {
+      const { post, seq, html } = latest;
+      return {
+        id: post.id,
+        seq,
+        author: { name: post.author.name },
+        body: post.body,
+        html,
+        pinned: post.pinned,
+        createdAt: post.createdAt.toISOString(),
+        createdSeq: post.createdSeq,
+        editedAt: post.editedAt?.toISOString(),
+      };
+    }
+    case 'deleted':
+      return { id: latest.postId, seq: latest.seq, deleted: true };
+    case 'status':
+      return null; // reported as the top-level `status`
+  }
 }
 
-async function bearerUser(request: FastifyRequest): Promise<UserRecord | null> {
+/** Authenticates before the body is validated: an anonymous caller learns nothing but 401. */
+async function requireToken(request: FastifyRequest, reply: FastifyReply) {
   const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
-  return match ? request.server.livelog.tokens.userFor(match[1]!) : null;
+  const user = match ? await request.server.livelog.tokens.userFor(match[1]!) : null;
+  if (!user) {
+    reply.header('www-authenticate', 'Bearer');
+    return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
+  }
+  request.apiUser = user;
+}
+
+function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, statusCode = 200) {
+  reply.request.log.info({ stream: record.stream, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change via API');
+  if (replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(statusCode).send({
+    id: record.postId,
+    seq: record.seq,
+    stream: record.stream,
+    type: record.type,
+    at: record.at.toISOString(),
+    url: record.postId ? `/s/${record.stream}#post-${record.postId}` : `/s/${record.stream}`,
+  });
 }
 
 export async function apiRoutes(app: FastifyInstance): Promise<void> {
+  const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
+    request.headers['idempotency-key'] ?? randomUUID();
+
   app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof SinceQuery> }>(
     '/streams/:slug/posts',
     { schema: { params: SlugParams, querystring: SinceQuery } },
@@ -48,43 +91,55 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
         stream: projection.slug,
         epoch: projection.stream.epoch,
         seq: projection.head,
+        status: projection.status.status,
         since: after,
-        posts: projection.changesSince(after).map(postJson),
+        posts: projection.changesSince(after).map(latestJson).filter((entry) => entry !== null),
       };
     },
   );
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts',
-    {
-      schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders },
-      // Authenticate before the body is validated: an anonymous caller learns nothing but 401.
-      preValidation: async (request, reply) => {
-        const user = await bearerUser(request);
-        if (!user) {
-          reply.header('www-authenticate', 'Bearer');
-          return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
-        }
-        request.apiUser = user;
-      },
-    },
+    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken },
     async (request, reply) => {
-      const user = request.apiUser!;
       const projection = await loadStream(app, request.params.slug);
-      const { record, replayed } = await publishPost(projection, {
-        author: { id: user._id, name: user.name },
-        body: request.body.body,
-        key: request.headers['idempotency-key'] ?? randomUUID(),
-      });
-      request.log.info({ stream: projection.slug, seq: record.seq, post: record.postId, replayed }, 'post published via API');
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(201).send({
-        id: record.postId,
-        seq: record.seq,
-        stream: projection.slug,
-        createdAt: record.post.createdAt.toISOString(),
-        url: `/s/${projection.slug}#post-${record.postId}`,
-      });
+      const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body, key: keyOf(request) });
+      return changeReply(reply, result, 201);
+    },
+  );
+
+  app.patch<{ Params: Static<typeof PostParams>; Body: Static<typeof PatchBody>; Headers: Static<typeof IdempotencyHeaders> }>(
+    '/streams/:slug/posts/:id',
+    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, preValidation: requireToken },
+    async (request, reply) => {
+      const projection = await loadStream(app, request.params.slug);
+      const change = { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
+      const result =
+        'body' in request.body
+          ? await editPost(projection, { ...change, body: request.body.body })
+          : await pinPost(projection, { ...change, pinned: request.body.pinned });
+      return changeReply(reply, result);
+    },
+  );
+
+  app.delete<{ Params: Static<typeof PostParams>; Querystring: Static<typeof DeleteQuery>; Headers: Static<typeof IdempotencyHeaders> }>(
+    '/streams/:slug/posts/:id',
+    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, preValidation: requireToken },
+    async (request, reply) => {
+      const projection = await loadStream(app, request.params.slug);
+      const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
+      const result = await deletePost(projection, { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq, key: keyOf(request) });
+      return changeReply(reply, result);
+    },
+  );
+
+  app.put<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusBody>; Headers: Static<typeof IdempotencyHeaders> }>(
+    '/streams/:slug/status',
+    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, preValidation: requireToken },
+    async (request, reply) => {
+      const projection = await loadStream(app, request.params.slug);
+      const result = await setStatus(projection, { actor: actorOf(request.apiUser!), status: request.body.status, key: keyOf(request) });
+      return changeReply(reply, result);
     },
   );
 }

@@ -1,32 +1,33 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
-import { SlugParams } from './pages.ts';
+import { websocketTransport } from '../live/websocket.ts';
+import { sseTransport } from '../live/sse.ts';
+import { loadStream, SlugParams } from './pages.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
+type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
 
 // Close codes in the application range (4000-4999) tell the client not to retry blindly.
 const CLOSE_NOT_FOUND = 4404;
 const CLOSE_BAD_REQUEST = 4400;
 const CLOSE_UNAVAILABLE = 4503;
 
+/** Browsers send Origin on websockets and do not apply CORS to them: refuse other sites' pages. */
+async function sameOrigin(request: FastifyRequest, reply: FastifyReply) {
+  const origin = request.headers.origin;
+  if (origin && hostOf(origin) !== request.headers.host) {
+    return reply.forbidden('Cross-site connection refused');
+  }
+}
+
 export async function liveRoutes(app: FastifyInstance): Promise<void> {
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
-  app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> }>(
+  app.get<LiveRequest>(
     '/s/:slug/live',
-    {
-      websocket: true,
-      schema: { params: SlugParams, querystring: LiveQuery },
-      // Browsers send Origin on websockets and do not apply CORS to them: refuse other sites' pages.
-      preValidation: async (request, reply) => {
-        const origin = request.headers.origin;
-        if (origin && safeHost(origin) !== request.headers.host) {
-          return reply.code(403).send({ statusCode: 403, code: 'LIVELOG_BAD_ORIGIN', error: 'Forbidden', message: 'Cross-site websocket refused' });
-        }
-      },
-    },
+    { websocket: true, schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin },
     async (socket, request) => {
       const point = parseResumePoint(request.query.since);
       if (!point) return socket.close(CLOSE_BAD_REQUEST, 'since must be SEQ or EPOCH.SEQ');
@@ -39,12 +40,27 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!projection) return socket.close(CLOSE_NOT_FOUND, 'no such stream');
       if (socket.readyState !== socket.OPEN) return;
-      app.livelog.hub.attach(projection, socket, replayAfter(point, projection));
+      app.livelog.hub.attach(projection, websocketTransport(socket), replayAfter(point, projection));
+    },
+  );
+
+  // Server-Sent Events: the same hub and replay, for when a websocket cannot be opened. The
+  // browser's automatic reconnect sends Last-Event-ID, which wins over `since`.
+  app.get<LiveRequest>(
+    '/s/:slug/events',
+    { schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin },
+    async (request, reply) => {
+      const lastEventId = request.headers['last-event-id'];
+      const point = parseResumePoint(typeof lastEventId === 'string' && lastEventId ? lastEventId : request.query.since);
+      if (!point) return reply.badRequest('since (or Last-Event-ID) must be SEQ or EPOCH.SEQ');
+      const projection = await loadStream(app, request.params.slug);
+      reply.hijack();
+      app.livelog.hub.attach(projection, sseTransport(reply.raw, projection.stream.epoch), replayAfter(point, projection));
     },
   );
 }
 
-function safeHost(origin: string): string | null {
+function hostOf(origin: string): string | null {
   try {
     return new URL(origin).host;
   } catch {

@@ -1,6 +1,10 @@
 import createError from '@fastify/error';
-import { fingerprintOf, newPostId, type AppendResult, type StreamProjection } from './projection.ts';
-import type { AuthorRef } from './types.ts';
+import { fingerprintOf, newPostId, type AppendResult, type StreamProjection, type PostView } from './projection.ts';
+import type { Actor, StreamStatus } from './types.ts';
+
+// What authors do to a stream, each as one change appended to its log. Every rule is checked in
+// `decide`, against the state the change will follow: after a conflict with another instance it is
+// checked again on the newer state, so no rule can be raced past.
 
 export const MAX_BODY_LENGTH = 10_000;
 export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
@@ -8,30 +12,124 @@ export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
 export const EmptyPost = createError('LIVELOG_EMPTY_POST', 'A post needs some text', 400);
 export const PostTooLong = createError('LIVELOG_POST_TOO_LONG', `A post is at most ${MAX_BODY_LENGTH} characters`, 400);
 export const InvalidText = createError('LIVELOG_INVALID_TEXT', 'Text cannot contain NUL characters', 400);
+export const PostNotFound = createError('LIVELOG_POST_NOT_FOUND', 'No such post in this stream (it may have been deleted)', 404);
+export const StalePost = createError(
+  'LIVELOG_STALE_POST',
+  'This post was changed since you opened it (now at version %s); reload it and make your change again',
+  409,
+);
+export const NotYourPost = createError('LIVELOG_NOT_YOUR_POST', 'Only the author of a post or an admin can change it', 403);
+export const StreamEnded = createError('LIVELOG_STREAM_ENDED', 'This stream has ended; reopen it to post again', 409);
+export const StatusUnchanged = createError('LIVELOG_STATUS_UNCHANGED', 'The stream is already %s', 409);
 
-export interface NewPost {
-  author: AuthorRef;
-  body: string;
-  /** Idempotency key: the same key twice publishes once. */
+interface Keyed {
+  actor: Actor;
+  /** Idempotency key: the same key twice makes one change. */
   key: string;
 }
 
-/** Publishes a new post to a stream: one `post` change appended to its log. */
-export async function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
-  const body = request.body.replace(/\r\n?/g, '\n').trim();
+export interface NewPost extends Keyed {
+  body: string;
+}
+
+export interface PostChange extends Keyed {
+  postId: string;
+  /** The version (seq) the author saw; a change made against an older one is refused (409). */
+  baseSeq?: number;
+}
+
+function cleanBody(text: string): string {
+  const body = text.replace(/\r\n?/g, '\n').trim();
   if (!body) throw new EmptyPost();
   if (body.length > MAX_BODY_LENGTH) throw new PostTooLong();
   if (body.includes('\0')) throw new InvalidText();
+  return body;
+}
+
+const byOf = ({ id, name }: Actor) => ({ id, name });
+
+function ensureLive(state: StreamProjection): void {
+  if (state.status.status === 'ended') throw new StreamEnded();
+}
+
+/** The current post, checked for existence, version and the actor's right to change it. */
+function changeable(state: StreamProjection, change: PostChange, mustOwn: boolean): PostView {
+  const current = state.post(change.postId);
+  if (!current) throw new PostNotFound();
+  if (change.baseSeq !== undefined && change.baseSeq !== current.seq) throw new StalePost(String(current.seq));
+  if (mustOwn && !change.actor.admin && current.post.author.id !== change.actor.id) throw new NotYourPost();
+  return current;
+}
+
+/** Publishes a new post. */
+export async function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
+  const body = cleanBody(request.body);
   return projection.append({
     key: request.key,
-    fingerprint: fingerprintOf({ type: 'post', author: request.author.id, body }),
-    decide: (_state, seq) => {
+    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body }),
+    decide: (state, seq) => {
+      ensureLive(state);
       const id = newPostId();
       return {
         type: 'post',
+        by: byOf(request.actor),
         postId: id,
-        post: { id, author: request.author, body, createdAt: new Date(), createdSeq: seq },
+        post: { id, author: byOf(request.actor), body, createdAt: new Date(), createdSeq: seq, pinned: false },
       };
+    },
+  });
+}
+
+/** Replaces a post's text; viewers see it marked "edited". */
+export async function editPost(projection: StreamProjection, request: PostChange & { body: string }): Promise<AppendResult> {
+  const body = cleanBody(request.body);
+  return projection.append({
+    key: request.key,
+    fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body }),
+    decide: (state) => {
+      const current = changeable(state, request, true);
+      return {
+        type: 'edit',
+        by: byOf(request.actor),
+        postId: request.postId,
+        post: { ...current.post, body, editedAt: new Date() },
+      };
+    },
+  });
+}
+
+/** Pins a post above the rest, or unpins it. Any author of the stream may (it is editorial). */
+export async function pinPost(projection: StreamProjection, request: PostChange & { pinned: boolean }): Promise<AppendResult> {
+  return projection.append({
+    key: request.key,
+    fingerprint: fingerprintOf({ type: 'pin', by: request.actor.id, postId: request.postId, pinned: request.pinned }),
+    decide: (state) => {
+      const current = changeable(state, request, false);
+      return { type: 'pin', by: byOf(request.actor), postId: request.postId, post: { ...current.post, pinned: request.pinned } };
+    },
+  });
+}
+
+/** Deletes a post: replay and the API never serve its text again. */
+export async function deletePost(projection: StreamProjection, request: PostChange): Promise<AppendResult> {
+  return projection.append({
+    key: request.key,
+    fingerprint: fingerprintOf({ type: 'delete', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq }),
+    decide: (state) => {
+      changeable(state, request, true);
+      return { type: 'delete', by: byOf(request.actor), postId: request.postId };
+    },
+  });
+}
+
+/** Ends a stream (no more posts; viewers see "ended") or reopens it. */
+export async function setStatus(projection: StreamProjection, request: Keyed & { status: StreamStatus }): Promise<AppendResult> {
+  return projection.append({
+    key: request.key,
+    fingerprint: fingerprintOf({ type: 'status', by: request.actor.id, status: request.status }),
+    decide: (state) => {
+      if (state.status.status === request.status) throw new StatusUnchanged(request.status);
+      return { type: 'status', by: byOf(request.actor), status: request.status };
     },
   });
 }

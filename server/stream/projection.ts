@@ -3,25 +3,43 @@ import { EventEmitter } from 'node:events';
 import { isDuplicateKey } from '../db/database.ts';
 import type { ChangeLog } from './log.ts';
 import { AppendContention, DatabaseUnavailable, KeyReused } from './errors.ts';
-import { changeId, type ChangeRecord, type PostSnapshot, type StreamRecord } from './types.ts';
+import { changeId, type ChangeRecord, type PostSnapshot, type StreamRecord, type StreamStatus } from './types.ts';
 
 /** A post as viewers see it now: its latest snapshot, rendered once. */
 export interface PostView {
+  kind: 'post';
   post: PostSnapshot;
   /** Seq of the latest change that touched the post. */
   seq: number;
   html: string;
 }
 
-export type RenderPost = (post: PostSnapshot) => string;
+/** A deleted post: replay tells viewers to remove it, and never serves its text again. */
+export interface DeletedPost {
+  kind: 'deleted';
+  postId: string;
+  seq: number;
+}
+
+export interface StatusView {
+  kind: 'status';
+  status: StreamStatus;
+  seq: number;
+}
+
+/** The latest state of one thing a change touched: what replay and live delivery send. */
+export type Latest = PostView | DeletedPost | StatusView;
+
+export type RenderPost = (post: PostSnapshot, seq: number) => string;
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-export type ChangeDraft = Pick<ChangeRecord, 'type' | 'postId' | 'post'>;
+export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status'>;
 
 export interface AppendRequest {
   key: string;
   /** What was asked, hashed: the same key with another request is a 409, not a silent replay. */
   fingerprint: string;
+  /** Decides the change against the current state, or throws to refuse it (stale, ended, …). */
   decide(state: StreamProjection, seq: number): ChangeDraft;
 }
 
@@ -40,6 +58,14 @@ export interface AppendResult {
 const APPEND_DEADLINE_MS = 5000;
 const MAX_CONFLICT_PAUSE_MS = 20;
 
+/** What the projection remembers of each key: enough to answer a retry, no post text. */
+type KeyEntry = Pick<ChangeRecord, '_id' | 'seq' | 'fingerprint' | 'type' | 'postId'>;
+
+/** Pinned posts first, then newest first by creation. */
+function displayOrder(a: PostView, b: PostView): number {
+  return Number(b.post.pinned) - Number(a.post.pinned) || b.post.createdSeq - a.post.createdSeq;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function fingerprintOf(value: unknown): string {
@@ -53,12 +79,13 @@ export function newPostId(): string {
 /**
  * One stream's log folded into memory. It is the only writer of its own state: changes are applied
  * strictly in seq order, whether this process appended them or read them from the database after
- * another process did. Emits `change` (PostView) for each applied change.
+ * another process did. Emits `change` (Latest) for each applied change.
  */
 export class StreamProjection extends EventEmitter {
   head = 0;
-  private readonly posts = new Map<string, PostView>();
-  private readonly keys = new Map<string, ChangeRecord>();
+  status: StatusView = { kind: 'status', status: 'live', seq: 0 };
+  private readonly posts = new Map<string, PostView | DeletedPost>();
+  private readonly keys = new Map<string, KeyEntry>();
   /** Serialises appends and catch-ups: both read the head and move it. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -87,24 +114,34 @@ export class StreamProjection extends EventEmitter {
     await this.catchUpUnlocked();
   }
 
-  /** Posts newest first (by creation), optionally only those created before a seq. */
-  page(limit: number, beforeCreatedSeq = Infinity): PostView[] {
-    const all = [...this.posts.values()]
-      .filter((v) => v.post.createdSeq < beforeCreatedSeq)
-      .sort((a, b) => b.post.createdSeq - a.post.createdSeq);
-    return all.slice(0, limit);
+  /**
+   * The posts a page shows: pinned ones first, then the rest newest first. An older page (posts
+   * created before a seq) leaves the pinned ones out: the first page already shows them.
+   */
+  page(limit: number, beforeCreatedSeq?: number): PostView[] {
+    const live = [...this.posts.values()].filter((v): v is PostView => v.kind === 'post');
+    const shown = beforeCreatedSeq === undefined ? live : live.filter((v) => !v.post.pinned && v.post.createdSeq < beforeCreatedSeq);
+    return shown.sort(displayOrder).slice(0, limit);
+  }
+
+  post(postId: string): PostView | undefined {
+    const view = this.posts.get(postId);
+    return view?.kind === 'post' ? view : undefined;
   }
 
   get postCount(): number {
-    return this.posts.size;
+    return this.page(Infinity).length;
   }
 
   /**
-   * What changed after `seq`, compacted: the latest state of each post touched since, in the order
-   * of those latest changes. A reader applying these in order ends with exactly the current state.
+   * What changed after `seq`, compacted: the latest state of each post (or its deletion) and of the
+   * stream's status touched since, in the order of those latest changes. A reader applying these in
+   * order ends with exactly the current state, and never sees deleted or pre-edit text.
    */
-  changesSince(seq: number): PostView[] {
-    return [...this.posts.values()].filter((v) => v.seq > seq).sort((a, b) => a.seq - b.seq);
+  changesSince(seq: number): Latest[] {
+    const touched: Latest[] = [...this.posts.values()].filter((v) => v.seq > seq);
+    if (this.status.seq > seq) touched.push(this.status);
+    return touched.sort((a, b) => a.seq - b.seq);
   }
 
   /** Appends a change decided on the current head; on a conflict, catches up and decides again. */
@@ -153,9 +190,14 @@ export class StreamProjection extends EventEmitter {
     }
   }
 
-  private replay(existing: ChangeRecord, request: AppendRequest): AppendResult {
+  private async replay(existing: KeyEntry, request: AppendRequest): Promise<AppendResult> {
     if (existing.fingerprint !== request.fingerprint) throw new KeyReused();
-    return { record: existing, replayed: true };
+    // The first answer is rebuilt from the log: memory keeps no text for keys.
+    const record = await this.log.at(this.slug, existing.seq).catch((error: unknown) => {
+      throw new DatabaseUnavailable({ cause: error });
+    });
+    if (!record) throw new DatabaseUnavailable();
+    return { record, replayed: true };
   }
 
   private async catchUpUnlocked(): Promise<number> {
@@ -178,10 +220,28 @@ export class StreamProjection extends EventEmitter {
       throw new Error(`change ${record._id} applied out of order at head ${this.head}`);
     }
     this.head = record.seq;
-    this.keys.set(record.key, record);
-    const view: PostView = { post: record.post, seq: record.seq, html: this.render(record.post) };
+    const { _id, seq, fingerprint, type, postId } = record;
+    this.keys.set(record.key, { _id, seq, fingerprint, type, postId });
+    const latest = this.fold(record);
+    if (latest) this.emit('change', latest);
+  }
+
+  private fold(record: ChangeRecord): Latest | undefined {
+    const { seq } = record;
+    if (record.type === 'status') {
+      this.status = { kind: 'status', status: record.status ?? 'live', seq };
+      return this.status;
+    }
+    if (!record.postId) return undefined;
+    if (record.type === 'delete' || !record.post) {
+      // A deletion, or a snapshot a purge removed (a later change of that post holds its state).
+      const deleted: DeletedPost = { kind: 'deleted', postId: record.postId, seq };
+      this.posts.set(record.postId, deleted);
+      return deleted;
+    }
+    const view: PostView = { kind: 'post', post: record.post, seq, html: this.render(record.post, seq) };
     this.posts.set(record.postId, view);
-    this.emit('change', view);
+    return view;
   }
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {

@@ -4,6 +4,11 @@ export interface AuthorRef {
   name: string;
 }
 
+/** Whoever makes a change, with what they may do. */
+export interface Actor extends AuthorRef {
+  admin: boolean;
+}
+
 /** The full state of a post after a change: replay sends this, never a diff. */
 export interface PostSnapshot {
   id: string;
@@ -12,9 +17,14 @@ export interface PostSnapshot {
   body: string;
   createdAt: Date;
   createdSeq: number;
+  pinned: boolean;
+  editedAt?: Date;
 }
 
-export type ChangeType = 'post';
+export type StreamStatus = 'live' | 'ended';
+
+/** post: created; edit: new text; pin: pinned or unpinned; delete: gone; status: started or ended. */
+export type ChangeType = 'post' | 'edit' | 'pin' | 'delete' | 'status';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -31,8 +41,16 @@ export interface ChangeRecord {
   fingerprint: string;
   at: Date;
   type: ChangeType;
-  postId: string;
-  post: PostSnapshot;
+  /** Who made the change. */
+  by: AuthorRef;
+  /** The post a post change is about. */
+  postId?: string;
+  /** The post's whole new state (post, edit, pin). Removed from older records by a purge. */
+  post?: PostSnapshot;
+  /** The stream's new status (status changes). */
+  status?: StreamStatus;
+  /** Set on records whose snapshot a purge removed (legal or privacy requests). */
+  purged?: true;
 }
 
 export interface StreamRecord {

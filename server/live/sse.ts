@@ -1,0 +1,39 @@
+import type { ServerResponse } from 'node:http';
+import type { ViewerTransport } from './hub.ts';
+
+/**
+ * A viewer on Server-Sent Events, for networks where websockets do not get through. Change frames
+ * carry `id: EPOCH.SEQ`, so the browser's own reconnect sends Last-Event-ID and resumes exactly.
+ */
+export function sseTransport(response: ServerResponse, epoch: string): ViewerTransport {
+  response.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no', // nginx: do not hold events back
+    connection: 'keep-alive',
+  });
+  response.write('retry: 2000\n\n');
+  let closed = false;
+  const closeCallbacks: (() => void)[] = [];
+  let aliveCallback: (() => void) | undefined;
+  const markClosed = () => {
+    if (closed) return;
+    closed = true;
+    for (const callback of closeCallbacks) callback();
+  };
+  response.on('close', markClosed);
+  response.on('error', markClosed);
+  return {
+    send: (frame, seq) => {
+      if (closed) return;
+      response.write(seq === undefined ? `data: ${frame}\n\n` : `id: ${epoch}.${seq}\ndata: ${frame}\n\n`);
+    },
+    bufferedBytes: () => response.writableLength,
+    // No way to ask the peer: a dead one shows up as a write error or a growing buffer instead.
+    probe: () => aliveCallback?.(),
+    onAlive: (callback) => (aliveCallback = callback),
+    onClose: (callback) => closeCallbacks.push(callback),
+    close: () => response.end(),
+    terminate: () => response.destroy(),
+  };
+}

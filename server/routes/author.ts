@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { sessionUser } from '../plugins/sessions.ts';
+import { actorOf } from '../auth/users.ts';
+import { deletePost, editPost, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
+import type { AppendResult, StreamProjection } from '../stream/projection.ts';
+import type { Actor } from '../stream/types.ts';
+import { loadStream, SlugParams } from './pages.ts';
+
+// What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
+// 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
+// and the page stays as it is.
+
+const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
+const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
+const Form = <T extends Record<string, TSchema>>(fields: T) =>
+  Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.String({ maxLength: 200 }) });
+
+const NewPostForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }) });
+const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), baseSeq: Seq });
+const PinForm = Form({ pinned: Type.Union([Type.Literal('true'), Type.Literal('false')]) });
+const DeleteForm = Form({ baseSeq: Type.Optional(Seq) });
+const StatusForm = Form({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) });
+
+function wantsJson(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('application/json');
+}
+
+/**
+ * Runs an author's change: checks the session, loads the stream, appends, and answers the way the
+ * caller can use (JSON for the page's script, a 303 for a plain form).
+ */
+async function authorChange(
+  request: FastifyRequest<{ Params: { slug: string } }>,
+  reply: FastifyReply,
+  change: (projection: StreamProjection, actor: Actor) => Promise<AppendResult>,
+) {
+  const { slug } = request.params;
+  const user = await sessionUser(request);
+  if (!user) {
+    if (wantsJson(request)) return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
+    return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}`)}`, 303);
+  }
+  const projection = await loadStream(request.server, slug);
+  const { record, replayed } = await change(projection, actorOf(user));
+  request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
+  if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
+  const anchor = record.postId && record.type !== 'delete' ? `#post-${record.postId}` : '';
+  return reply.redirect(`/s/${slug}?at=${record.seq}${anchor}`, 303);
+}
+
+export async function authorRoutes(app: FastifyInstance): Promise<void> {
+  const csrf = app.csrfProtection;
+
+  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostForm> }>(
+    '/s/:slug/posts',
+    { schema: { params: SlugParams, body: NewPostForm }, preHandler: csrf },
+    (request, reply) =>
+      authorChange(request, reply, (projection, actor) => publishPost(projection, { actor, body: request.body.body, key: request.body.key })),
+  );
+
+  app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof EditForm> }>(
+    '/s/:slug/posts/:id/edit',
+    { schema: { params: PostParams, body: EditForm }, preHandler: csrf },
+    (request, reply) =>
+      authorChange(request, reply, (projection, actor) =>
+        editPost(projection, { actor, postId: request.params.id, baseSeq: Number(request.body.baseSeq), body: request.body.body, key: request.body.key }),
+      ),
+  );
+
+  app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof PinForm> }>(
+    '/s/:slug/posts/:id/pin',
+    { schema: { params: PostParams, body: PinForm }, preHandler: csrf },
+    (request, reply) =>
+      authorChange(request, reply, (projection, actor) =>
+        pinPost(projection, { actor, postId: request.params.id, pinned: request.body.pinned === 'true', key: request.body.key }),
+      ),
+  );
+
+  app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>(
+    '/s/:slug/posts/:id/delete',
+    { schema: { params: PostParams, body: DeleteForm }, preHandler: csrf },
+    (request, reply) => {
+      const baseSeq = request.body.baseSeq === undefined ? undefined : Number(request.body.baseSeq);
+      return authorChange(request, reply, (projection, actor) =>
+        deletePost(projection, { actor, postId: request.params.id, baseSeq, key: request.body.key }),
+      );
+    },
+  );
+
+  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusForm> }>(
+    '/s/:slug/status',
+    { schema: { params: SlugParams, body: StatusForm }, preHandler: csrf },
+    (request, reply) =>
+      authorChange(request, reply, (projection, actor) => setStatus(projection, { actor, status: request.body.status, key: request.body.key })),
+  );
+
+  // The Markdown source and version of one post, for editing in place.
+  app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
+    const view = (await loadStream(app, request.params.slug)).post(request.params.id);
+    if (!view) throw new PostNotFound();
+    reply.header('cache-control', 'no-store');
+    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, authorId: view.post.author.id };
+  });
+}
