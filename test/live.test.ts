@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { websocketViewer } from './viewer.ts';
 import { testApp, type TestApp } from './helpers.ts';
 
 let t: TestApp;
@@ -13,33 +14,7 @@ before(async () => {
 });
 after(() => t.close());
 
-interface Frame {
-  t: string;
-  seq?: number;
-  id?: string;
-  html?: string;
-  epoch?: string;
-}
-
-/** A viewer's socket that records every frame it receives. */
-async function viewer(since?: string, headers: Record<string, string> = {}) {
-  const query = since === undefined ? '' : `?since=${since}`;
-  const socket = new WebSocket(`ws://${base}/s/${t.slug}/live${query}`, { headers });
-  const frames: Frame[] = [];
-  socket.on('message', (data) => frames.push(JSON.parse(String(data))));
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  const waitFor = async (predicate: (frames: Frame[]) => boolean, ms = 3000) => {
-    const deadline = Date.now() + ms;
-    while (!predicate(frames)) {
-      if (Date.now() > deadline) throw new Error(`timed out; frames: ${JSON.stringify(frames.map((f) => [f.t, f.seq]))}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  return { socket, frames, waitFor, posts: () => frames.filter((f) => f.t === 'post') };
-}
+const viewer = (since?: string, headers: Record<string, string> = {}) => websocketViewer(base, t.slug, since, headers);
 
 const publish = (body: string) =>
   t.app.inject({
@@ -58,11 +33,11 @@ test('a viewer gets hello, then every new post pushed as it is published', async
   await publish('Doors open');
   await v.waitFor((f) => f.some((x) => x.t === 'post'));
   assert.ok(Date.now() - started < 1000, 'pushed within a second');
-  const [post] = v.posts();
+  const [post] = v.changes();
   assert.equal(post!.seq, 1);
   assert.match(post!.html!, /Doors open/);
   assert.doesNotMatch(post!.html!, /_csrf|<form/, 'the pushed HTML is the public partial');
-  v.socket.close();
+  v.close();
 });
 
 test('a late joiner gets everything already posted, then live ones, each once and in order', async () => {
@@ -71,30 +46,30 @@ test('a late joiner gets everything already posted, then live ones, each once an
   await publish('after joining');
   await late.waitFor((f) => f.filter((x) => x.t === 'post').length >= 7);
   await new Promise((r) => setTimeout(r, 100));
-  const seqs = late.posts().map((f) => f.seq);
+  const seqs = late.changes().map((f) => f.seq);
   assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7]);
-  late.socket.close();
+  late.close();
 });
 
 test('a viewer resuming from EPOCH.SEQ receives only what it missed', async () => {
   const first = await viewer('0');
   await first.waitFor((f) => f.some((x) => x.t === 'hello'));
   const { epoch, seq: head } = first.frames[0]!;
-  first.socket.close();
+  first.close();
   await publish('missed one');
   await publish('missed two');
   const resumed = await viewer(`${epoch}.${head}`);
   await resumed.waitFor((f) => f.filter((x) => x.t === 'post').length >= 2);
   await new Promise((r) => setTimeout(r, 100));
-  assert.deepEqual(resumed.posts().map((f) => f.seq), [head! + 1, head! + 2]);
-  resumed.socket.close();
+  assert.deepEqual(resumed.changes().map((f) => f.seq), [head! + 1, head! + 2]);
+  resumed.close();
 });
 
 test('a resume point from another epoch replays the whole stream', async () => {
   const v = await viewer('oldepoch.5');
   await v.waitFor((f) => f.filter((x) => x.t === 'post').length >= 9);
-  assert.equal(v.posts()[0]!.seq, 1);
-  v.socket.close();
+  assert.equal(v.changes()[0]!.seq, 1);
+  v.close();
 });
 
 test('a socket opened from another site is refused', async () => {
@@ -116,8 +91,8 @@ test('each post is serialised once for all viewers: every viewer receives the id
   for (const v of viewers) await v.waitFor((f) => f.some((x) => x.t === 'hello'));
   await publish('to everyone');
   for (const v of viewers) await v.waitFor((f) => f.some((x) => x.t === 'post'));
-  const frames = viewers.map((v) => JSON.stringify(v.posts()));
+  const frames = viewers.map((v) => JSON.stringify(v.changes()));
   assert.equal(new Set(frames).size, 1);
-  assert.equal(viewers[0]!.posts().length, 1);
-  for (const v of viewers) v.socket.close();
+  assert.equal(viewers[0]!.changes().length, 1);
+  for (const v of viewers) v.close();
 });
