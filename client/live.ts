@@ -166,6 +166,9 @@ class LiveConnection {
     });
     this.list.insertBefore(article, before ?? null);
     this.onPostShown(article);
+    // An author editing this post keeps their text; saving it then meets the 409 it deserves.
+    const editing = existing?.querySelector('.edit-form');
+    if (editing) article.append(editing);
     if (!existing) {
       article.classList.add('fresh');
       document.getElementById('empty')?.remove();
@@ -354,7 +357,9 @@ class AuthorControls {
     textarea.focus();
   }
 
-  private say(article: HTMLElement, message: string): void {
+  private say(original: HTMLElement, message: string): void {
+    // The post may have been re-rendered by a live change since the action began.
+    const article = document.getElementById(original.id) ?? original;
     let note = article.querySelector<HTMLElement>('.post-error');
     if (!note) {
       note = document.createElement('p');

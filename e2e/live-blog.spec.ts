@@ -3,35 +3,15 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { E2E_DATABASE } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
+import { expectNoReload, logIn, viewerPage } from './helpers.ts';
 
 let s: Seeded;
 test.beforeAll(async () => {
   s = await seed('Rocket launch');
 });
-
-async function viewerPage(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.on('dialog', () => {
-    throw new Error('a dialog opened: script from a post ran');
-  });
-  await page.goto(`/s/${s.slug}`);
-  await expect(page.locator('#live-status')).toHaveAttribute('data-state', 'live');
-  // A marker that a reload would wipe: proves updates arrive without one.
-  await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'no reload'));
-  return page;
-}
-
-async function logIn(page: Page): Promise<void> {
-  await page.goto(`/login?next=/s/${s.slug}`);
-  await page.getByLabel('Name').fill(s.author);
-  await page.getByLabel('Password').fill(s.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(new RegExp(`/s/${s.slug}$`));
-}
 
 async function exportStream(): Promise<string> {
   const out = await mkdtemp(path.join(tmpdir(), 'livelog-export-'));
@@ -42,10 +22,10 @@ async function exportStream(): Promise<string> {
 }
 
 test('an author posts; open viewers see it live, a late viewer sees it from history, the export shows it', async ({ browser }) => {
-  const viewers = [await viewerPage(browser), await viewerPage(browser)];
+  const viewers = [await viewerPage(browser, s), await viewerPage(browser, s)];
 
   const author = await (await browser.newContext()).newPage();
-  await logIn(author);
+  await logIn(author, s);
   await author.getByLabel(/New update/).fill('**Lift-off!** Watch at https://example.com/live <script>alert(1)</script>');
   const published = Date.now();
   await author.getByRole('button', { name: 'Publish' }).click();
@@ -60,11 +40,11 @@ test('an author posts; open viewers see it live, a late viewer sees it from hist
     await expect(post.locator('a[href="https://example.com/live"]')).toBeVisible();
     await expect(post.locator('.post-author')).toHaveText(s.author);
     await expect(post).toContainText('<script>alert(1)</script>'); // shown as text
-    expect(await viewer.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('no reload');
+    await expectNoReload(viewer);
   }
   expect(Date.now() - published).toBeLessThan(3000);
 
-  const late = await viewerPage(browser);
+  const late = await viewerPage(browser, s);
   await expect(late.locator('.post').filter({ hasText: 'Lift-off!' })).toBeVisible();
 
   // A second post while everyone watches, newest on top.
@@ -112,7 +92,7 @@ test('a late joiner after 100 posts sees them all: the newest first, older ones 
 
 test('an author without JavaScript posts with the plain form and sees the post after the redirect', async ({ browser }) => {
   const page = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
-  await logIn(page);
+  await logIn(page, s);
   await page.getByLabel(/New update/).fill('Posted from a phone with scripts off');
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page).toHaveURL(/\?at=\d+#post-/);

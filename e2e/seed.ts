@@ -13,9 +13,9 @@ export interface Seeded {
 }
 
 /** A fresh stream and author for one test file, written straight into the server's database. */
-export async function seed(title: string): Promise<Seeded> {
+export async function seed(title: string, url = process.env.MONGODB_URL!): Promise<Seeded> {
   const suffix = randomBytes(4).toString('hex');
-  const database = await connectDatabase(process.env.MONGODB_URL!, E2E_DATABASE);
+  const database = await connectDatabase(url, E2E_DATABASE);
   try {
     const author = `author-${suffix}`;
     const password = 'e2e password 123';

@@ -23,6 +23,8 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** FerretDB on PostgreSQL instead of SQLite: a `postgres://` URL of an existing database. */
   postgresqlUrl?: string;
+  /** A fixed port (tests restart a stopped database where clients expect it); default: a free one. */
+  port?: number;
 }
 
 export class EmbeddedDatabaseError extends Error {}
@@ -56,7 +58,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   await mkdir(stateDir, { recursive: true });
   const pidFile = path.join(dataDir, 'ferretdb.json');
   await stopOrphan(pidFile, logger);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const backend = options.postgresqlUrl
     ? ['--handler=postgresql', `--postgresql-url=${options.postgresqlUrl}`]
     : ['--handler=sqlite', `--sqlite-url=file:${sqliteDir}/`];

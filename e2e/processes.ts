@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/db/embedded.ts';
+
+// Servers and databases a test starts, stops and restarts itself (the shared web server of
+// playwright.config.ts must stay up for the other tests).
+
+export interface LivelogProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startLivelog(port: number, env: Record<string, string>): Promise<LivelogProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CATCHUP_MS: '100', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Livelog did not start: ${output}`)), 30_000);
+    child.stderr!.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('Livelog is running at')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Livelog exited with ${code}: ${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A FerretDB of the test's own, on a fixed port so it can be stopped and started again. */
+export async function ownDatabase(port: number): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-e2e-db-'));
+  const logger = pino({ level: 'silent' });
+  let db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, logger, port });
+  return {
+    url: db.url,
+    stop: () => db.stop(),
+    start: async () => {
+      db = await startEmbeddedDatabase({ dataDir, logger, port });
+    },
+  };
+}
