@@ -1,0 +1,119 @@
+import { test, expect, type APIRequestContext } from '@playwright/test';
+import { E2E_DATABASE } from '../playwright.config.ts';
+import { seed, type Seeded } from './seed.ts';
+import { expectNoReload, logIn, shownPosts, viewerPage } from './helpers.ts';
+import { ownDatabase, startLivelog } from './processes.ts';
+
+// Nothing lost, nothing doubled: viewers and authors through network loss, server restarts and a
+// database outage.
+
+const api = (request: APIRequestContext, s: Seeded, base = '') => ({
+  post: async (body: string) =>
+    (await request.post(`${base}/api/streams/${s.slug}/posts`, { headers: { authorization: `Bearer ${s.token}` }, data: { body } })).json(),
+  edit: (id: string, body: string) =>
+    request.patch(`${base}/api/streams/${s.slug}/posts/${id}`, { headers: { authorization: `Bearer ${s.token}` }, data: { body } }),
+  remove: (id: string) => request.delete(`${base}/api/streams/${s.slug}/posts/${id}`, { headers: { authorization: `Bearer ${s.token}` } }),
+  /** What the database holds, in the order the page shows it (no pins in these tests: newest first). */
+  expected: async () => {
+    const { posts } = await (await request.get(`${base}/api/streams/${s.slug}/posts?since=0`)).json();
+    return posts
+      .filter((p: { deleted?: boolean }) => !p.deleted)
+      .sort((a: { createdSeq: number }, b: { createdSeq: number }) => b.createdSeq - a.createdSeq)
+      .map((p: { id: string; body: string }) => `${p.id}: ${p.body}`);
+  },
+});
+
+test('a viewer that was offline while posts, an edit and a delete happened shows exactly the final state, without a reload', async ({ browser, request }) => {
+  const s = await seed('Offline viewer');
+  const a = api(request, s);
+  const first = await a.post('first');
+  const second = await a.post('second');
+  const viewer = await viewerPage(browser, s);
+  await viewer.context().setOffline(true);
+  await expect(viewer.locator('#live-status')).toHaveAttribute('data-state', 'reconnecting');
+  for (const body of ['one', 'two', 'three']) await a.post(body);
+  expect((await a.edit(first.id, 'first, corrected')).status()).toBe(200);
+  expect((await a.remove(second.id)).status()).toBe(200);
+  await viewer.context().setOffline(false);
+  await expect(viewer.locator('#live-status')).toHaveAttribute('data-state', 'live');
+  const expected = await a.expected();
+  await expect.poll(() => shownPosts(viewer)).toEqual(expected);
+  await expectNoReload(viewer);
+});
+
+test('viewers recover by themselves when their server restarts, and get what was posted meanwhile', async ({ browser, request }) => {
+  const s = await seed('Server restart');
+  const port = 3231;
+  const env = { MONGODB_URL: process.env.MONGODB_URL!, LIVELOG_DB: E2E_DATABASE };
+  let server = await startLivelog(port, env);
+  const base = server.url;
+  try {
+    const viewers = [await viewerPage(browser, s, base), await viewerPage(browser, s, base)];
+    await api(request, s, base).post('before the restart');
+    await server.stop();
+    for (const viewer of viewers) await expect(viewer.locator('#live-status')).toHaveAttribute('data-state', 'reconnecting');
+    // Published through the other instance while this one is down.
+    await api(request, s).post('while the server was down');
+    server = await startLivelog(port, env);
+    await api(request, s, base).post('after the restart');
+    const expected = await api(request, s, base).expected();
+    expect(expected).toHaveLength(3);
+    for (const viewer of viewers) {
+      await expect.poll(() => shownPosts(viewer), { timeout: 20_000 }).toEqual(expected);
+      await expectNoReload(viewer);
+    }
+  } finally {
+    await server.stop();
+  }
+});
+
+test("an author's draft survives a reload and a database outage, and publishes exactly once after it", async ({ browser, request }) => {
+  test.setTimeout(90_000);
+  const database = await ownDatabase(3240);
+  const s = await seed('Database outage', database.url);
+  const server = await startLivelog(3232, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
+  const base = server.url;
+  try {
+    const viewer = await viewerPage(browser, s, base);
+    const author = await (await browser.newContext()).newPage();
+    await logIn(author, s, base);
+    const text = 'Breaking: the stage lights are back on';
+    await author.getByLabel(/New update/).fill(text);
+    await author.reload();
+    await expect(author.getByLabel(/New update/)).toHaveValue(text);
+
+    await database.stop();
+    const started = Date.now();
+    await author.getByRole('button', { name: 'Publish' }).click();
+    await expect(author.locator('#compose-status')).toContainText('Not published', { timeout: 10_000 });
+    await expect(author.locator('#compose-status')).toContainText('database');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await expect(author.getByLabel(/New update/)).toHaveValue(text);
+    await author.reload().catch(() => {}); // the page itself may fail to load while the database is down
+    await database.start();
+    await author.goto(`${base}/s/${s.slug}`);
+    await expect(author.getByLabel(/New update/)).toHaveValue(text);
+    await author.getByRole('button', { name: 'Publish' }).click();
+    await expect(author.locator('#compose-status')).toHaveText('Published.', { timeout: 15_000 });
+    await expect(viewer.locator('.post').filter({ hasText: text })).toHaveCount(1, { timeout: 15_000 });
+    const { posts } = await (await request.get(`${base}/api/streams/${s.slug}/posts?since=0`)).json();
+    expect(posts.filter((p: { body: string }) => p.body === text)).toHaveLength(1);
+  } finally {
+    await server.stop();
+    await database.stop();
+  }
+});
+
+test('where websockets are blocked, the page falls back to Server-Sent Events and still updates live', async ({ browser, request }) => {
+  const s = await seed('No websockets here');
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // A proxy that refuses websocket upgrades.
+  await page.routeWebSocket(/\/live/, (ws) => ws.close({ code: 1006, reason: 'blocked' }));
+  const sse = page.waitForRequest((r) => r.url().includes(`/s/${s.slug}/events?since=`));
+  await page.goto(`/s/${s.slug}`);
+  await sse;
+  await expect(page.locator('#live-status')).toHaveAttribute('data-state', 'live', { timeout: 15_000 });
+  await api(request, s).post('delivered over SSE');
+  await expect(page.locator('.post').filter({ hasText: 'delivered over SSE' })).toBeVisible();
+});
