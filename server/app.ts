@@ -6,6 +6,9 @@ import type { Database } from './db/database.ts';
 import { Projections } from './stream/projections.ts';
 import { Streams } from './stream/streams.ts';
 import { LiveHub } from './live/hub.ts';
+import { localRelay, type Relay } from './relay/relay.ts';
+import { MongoDoorbell } from './relay/mongo-doorbell.ts';
+import { Presence } from './relay/presence.ts';
 import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
 import { renderPost } from './render/views.ts';
@@ -56,14 +59,25 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
+  const instance = randomUUID();
+  const relay: Relay =
+    config.LIVELOG_RELAY === 'mongo' ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' })) : localRelay;
   const projections = new Projections({
     changes: database.changes,
     streams: database.streams,
     render: renderPost,
     logger: logger.child({ component: 'projections' }),
     catchUpMs: config.LIVELOG_CATCHUP_MS,
+    onAppended: (stream, seq) => relay.announce(stream, seq),
   });
   const hub = new LiveHub(logger.child({ component: 'hub' }));
+  const presence = new Presence(
+    hub,
+    instance,
+    logger.child({ component: 'presence' }),
+    config.LIVELOG_PRESENCE_MS,
+    config.LIVELOG_RELAY === 'mongo' ? database.db : undefined,
+  );
   app.decorate('livelog', {
     config,
     database,
@@ -86,8 +100,12 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();
+  relay.start((stream, seq) => projections.nudge(stream, seq));
+  presence.start();
   app.addHook('preClose', async () => {
     projections.stop();
+    presence.stop();
+    await relay.stop();
     hub.close();
   });
   return app;

@@ -15,6 +15,10 @@ const ConfigSchema = Type.Object({
   ),
   // How often each process probes the database for changes another process appended.
   LIVELOG_CATCHUP_MS: Type.Integer({ minimum: 20, maximum: 60_000, default: 250 }),
+  // local: one instance. mongo: several instances on one database ring each other's doorbells and
+  // add up their viewer counts through it.
+  LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], { default: 'local' }),
+  LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -79,7 +79,8 @@ export function newPostId(): string {
 /**
  * One stream's log folded into memory. It is the only writer of its own state: changes are applied
  * strictly in seq order, whether this process appended them or read them from the database after
- * another process did. Emits `change` (Latest) for each applied change.
+ * another process did. Emits `change` (Latest) for each applied change, and `appended` (the
+ * record) for each change this process wrote.
  */
 export class StreamProjection extends EventEmitter {
   head = 0;
@@ -186,6 +187,7 @@ export class StreamProjection extends EventEmitter {
         continue;
       }
       this.apply(record);
+      this.emit('appended', record);
       return { record, replayed: false };
     }
   }

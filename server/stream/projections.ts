@@ -12,6 +12,8 @@ export interface ProjectionsOptions {
   logger: Logger;
   /** How often to probe every loaded stream for changes other processes appended. */
   catchUpMs: number;
+  /** Told of every change this process appends (the relay rings other instances' doorbells). */
+  onAppended?: (stream: string, seq: number) => void;
 }
 
 /**
@@ -54,6 +56,8 @@ export class Projections {
     }
     if (!stream) return null;
     const projection = new StreamProjection(stream, this.log, this.options.render);
+    const { onAppended } = this.options;
+    if (onAppended) projection.on('appended', (record: ChangeRecord) => onAppended(record.stream, record.seq));
     try {
       await projection.load();
     } catch (error) {
@@ -76,6 +80,13 @@ export class Projections {
       await new Promise((r) => setTimeout(r, 50));
     }
     return projection.head;
+  }
+
+  /** Another instance says a stream has reached `seq`: catch up now rather than at the next probe. */
+  nudge(slug: string, seq: number): void {
+    void this.loaded.get(slug)?.then((projection) => {
+      if (projection && projection.head < seq) return projection.catchUp();
+    }).catch(() => {}); // the catch-up loop will try again
   }
 
   startCatchUp(): void {

@@ -1,0 +1,84 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { connectDatabase, type Database } from '../server/db/database.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/db/embedded.ts';
+import { Users } from '../server/auth/users.ts';
+import { Tokens } from '../server/auth/tokens.ts';
+import { Streams } from '../server/stream/streams.ts';
+
+// A database outage, on a FerretDB of this test's own that it stops and starts again.
+
+const logger = pino({ level: 'silent' });
+let dataDir: string;
+let port: number;
+let db: EmbeddedDatabase;
+let database: Database;
+let app: FastifyInstance;
+let token: string;
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-outage-'));
+  port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+  db = await startEmbeddedDatabase({ dataDir, logger, port });
+  database = await connectDatabase(db.url, 'livelog');
+  const user = await new Users(database.users).add('reporter', 'a long password');
+  token = await new Tokens(database.tokens, database.users).create(user, 'test');
+  await new Streams(database.streams).create('storm', 'The storm', user._id);
+  app = await buildApp({ config: loadConfig({ MONGODB_URL: db.url, LOG_LEVEL: 'silent' }), database, logger });
+});
+after(async () => {
+  await app.close();
+  await database.close();
+  await db.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+const publish = (body: string, key: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/streams/storm/posts',
+    headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+    payload: { body },
+  });
+
+test('with the database down, posting answers 503 within seconds; after it returns, a retry publishes exactly once', { timeout: 60_000 }, async () => {
+  assert.equal((await publish('before the outage', 'outage-key-0')).statusCode, 201);
+  await db.stop();
+
+  const started = Date.now();
+  const refused = await publish('during the outage', 'outage-key-1');
+  const elapsed = Date.now() - started;
+  assert.equal(refused.statusCode, 503);
+  assert.match(refused.json().message, /database is not answering; nothing was lost/);
+  assert.equal(refused.headers['retry-after'], '5');
+  assert.ok(elapsed < 6000, `answered after ${elapsed} ms`);
+  assert.equal((await app.inject('/readyz')).statusCode, 503);
+  // Viewers keep their page: it is served from memory.
+  assert.equal((await app.inject({ url: '/s/storm', headers: { accept: 'text/html' } })).statusCode, 200);
+  assert.equal((await app.inject('/api/streams/storm/posts')).statusCode, 200);
+
+  db = await startEmbeddedDatabase({ dataDir, logger, port });
+  let retried = await publish('during the outage', 'outage-key-1');
+  for (let i = 0; retried.statusCode === 503 && i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    retried = await publish('during the outage', 'outage-key-1');
+  }
+  assert.equal(retried.statusCode, 201);
+  const again = await publish('during the outage', 'outage-key-1');
+  assert.equal(again.json().id, retried.json().id);
+  assert.equal(await database.changes.countDocuments({ key: 'outage-key-1' }), 1);
+  assert.equal((await app.inject('/readyz')).statusCode, 200);
+});
