@@ -70,7 +70,10 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     catchUpMs: config.LIVELOG_CATCHUP_MS,
     onAppended: (stream, seq) => relay.announce(stream, seq),
   });
-  const hub = new LiveHub(logger.child({ component: 'hub' }));
+  const hub = new LiveHub(logger.child({ component: 'hub' }), {
+    heartbeatMs: config.LIVELOG_HEARTBEAT_MS,
+    maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES,
+  });
   const presence = new Presence(
     hub,
     instance,

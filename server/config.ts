@@ -18,6 +18,8 @@ const ConfigSchema = Type.Object({
   // local: one instance. mongo: several instances on one database ring each other's doorbells and
   // add up their viewer counts through it.
   LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], { default: 'local' }),
+  LIVELOG_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 120_000, default: 20_000 }),
+  LIVELOG_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 4 * 1024 * 1024 }),
   LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
 });
 

@@ -2,10 +2,14 @@ import type { Logger } from 'pino';
 import type { Latest, StreamProjection } from '../stream/projection.ts';
 import { changeFrame, helloFrame, PING_FRAME } from './frames.ts';
 
-/** Unsent bytes past which a viewer is cut off; it reconnects and resumes by seq. */
-const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
-/** Browsers cannot see websocket pings, and proxies drop idle connections at about 60 s. */
-export const HEARTBEAT_MS = 20_000;
+export interface HubOptions {
+  /** How often viewers get a ping frame and a liveness probe. Browsers cannot see websocket pings,
+   *  and proxies drop idle connections at about 60 s: 20 s keeps both happy. */
+  heartbeatMs: number;
+  /** Unsent bytes past which a viewer is cut off (it reconnects and resumes by seq), so one
+   *  stalled viewer cannot grow the server's memory. */
+  maxBufferedBytes: number;
+}
 
 /**
  * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
@@ -45,8 +49,11 @@ export class LiveHub {
   private readonly rooms = new Map<string, Room>();
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly logger: Logger) {
-    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: HubOptions,
+  ) {
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -111,7 +118,7 @@ export class LiveHub {
   }
 
   private deliver(viewer: Viewer, frame: string, seq?: number): void {
-    if (viewer.transport.bufferedBytes() > MAX_BUFFERED_BYTES) {
+    if (viewer.transport.bufferedBytes() > this.options.maxBufferedBytes) {
       this.logger.warn({ buffered: viewer.transport.bufferedBytes() }, 'dropping a viewer that cannot keep up');
       viewer.transport.terminate();
       return;
