@@ -2,14 +2,9 @@
 // the connection heals itself and resumes exactly where it left off, and authors publish, edit,
 // pin and delete without leaving the page.
 
-type Status = 'live' | 'ended';
-type Frame =
-  | { t: 'hello'; epoch: string; seq: number; status: Status }
-  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; html: string }
-  | { t: 'delete'; seq: number; id: string }
-  | { t: 'stream'; seq: number; status: Status }
-  | { t: 'viewers'; n: number }
-  | { t: 'ping' };
+// The protocol's types are the server's own (a type-only import: nothing of the server is bundled).
+import type { Frame } from '../server/live/frames.ts';
+import type { StreamStatus as Status } from '../server/stream/types.ts';
 
 /** Silence longer than this means a dead link: the server sends something every ~20 s. */
 const SILENCE_MS = 45_000;

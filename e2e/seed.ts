@@ -3,6 +3,10 @@ import { connectDatabase } from '../server/db/database.ts';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import { Streams } from '../server/stream/streams.ts';
+import { ChangeLog } from '../server/stream/log.ts';
+import { StreamProjection } from '../server/stream/projection.ts';
+import { setAuthor } from '../server/stream/posts.ts';
+import { renderPost } from '../server/render/views.ts';
 import { E2E_DATABASE } from '../playwright.config.ts';
 
 export interface Seeded {
@@ -22,7 +26,11 @@ export async function seed(title: string, url = process.env.MONGODB_URL!): Promi
     const user = await new Users(database.users).add(author, password);
     const token = await new Tokens(database.tokens, database.users).create(user, 'e2e');
     const slug = `e2e-${suffix}`;
-    await new Streams(database.streams).create(slug, title, user._id);
+    const stream = await new Streams(database.streams).create(slug, title, user._id);
+    const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
+    await projection.load();
+    const admin = { id: 'e2e-admin', name: 'e2e admin', admin: true };
+    await setAuthor(projection, { actor: admin, member: { id: user._id, name: user.name }, active: true, key: `author-${user._id}` });
     return { slug, author, password, token };
   } finally {
     await database.close();

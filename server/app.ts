@@ -61,7 +61,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
 
   const instance = randomUUID();
   const relay: Relay =
-    config.LIVELOG_RELAY === 'mongo' ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' })) : localRelay;
+    config.LIVELOG_RELAY === 'mongo' ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), { maxDocuments: config.LIVELOG_DOORBELL_MAX }) : localRelay;
   const projections = new Projections({
     changes: database.changes,
     streams: database.streams,

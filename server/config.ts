@@ -20,6 +20,8 @@ const ConfigSchema = Type.Object({
   LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], { default: 'local' }),
   LIVELOG_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 120_000, default: 20_000 }),
   LIVELOG_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 4 * 1024 * 1024 }),
+  /** Doorbells kept in the capped collection (LIVELOG_RELAY=mongo); only the last seconds matter. */
+  LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000 }),
   LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
 });
 

@@ -23,7 +23,7 @@ before(async () => {
   const stream = await new Streams(database.streams).create('gala', 'Gala <night> & "friends"', 'test', 'Dinner & awards');
   const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
   await projection.load();
-  const actor = { id: 'u', name: 'Mallory <b>', admin: false };
+  const actor = { id: 'u', name: 'Mallory <b>', admin: true };
   await publishPost(projection, { actor, body: 'Doors open at **7pm**', key: 'export-1' });
   await publishPost(projection, { actor, body: HOSTILE, key: 'export-2' });
 });

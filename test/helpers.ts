@@ -8,6 +8,14 @@ import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import { Streams } from '../server/stream/streams.ts';
 import type { UserRecord } from '../server/auth/types.ts';
+import { setAuthor } from '../server/stream/posts.ts';
+
+/** Makes a user an author of a stream, as an admin would. */
+export async function addAuthor(app: FastifyInstance, slug: string, user: UserRecord): Promise<void> {
+  const projection = (await app.livelog.projections.get(slug))!;
+  const admin = { id: 'test-admin', name: 'test admin', admin: true };
+  await setAuthor(projection, { actor: admin, member: { id: user._id, name: user.name }, active: true, key: `author-${user._id}` });
+}
 
 // Tests talk to a real database over the wire: the FerretDB that scripts/with-database.ts started,
 // or whatever MONGODB_URL names (a real MongoDB works too). Each test file gets its own database.
@@ -55,6 +63,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   await new Streams(database.streams).create(slug, 'The launch', author._id);
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
   await app.ready();
+  await addAuthor(app, slug, author);
   return {
     app,
     database,

@@ -10,7 +10,7 @@ import type { StreamRecord } from '../server/stream/types.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
 let stream: StreamRecord;
-const actor = { id: 'u1', name: 'Ada', admin: false };
+const actor = { id: 'u1', name: 'Ada', admin: true };
 
 before(async () => {
   database = await testDatabase();

@@ -1,11 +1,32 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Collection } from 'mongodb';
+import createError from '@fastify/error';
 import type { TokenRecord, UserRecord } from './types.ts';
 
 const PREFIX = 'livelog_';
+/** Tokens are listed and revoked by the start of their hash: enough to tell them apart. */
+const ID_LENGTH = 12;
+const LAST_USED_PRECISION_MS = 60_000;
+
+export const TokenNotFound = createError('LIVELOG_TOKEN_NOT_FOUND', 'No token with id "%s"', 404);
+export const InvalidTokenId = createError('LIVELOG_INVALID_TOKEN_ID', 'A token id is 8 to 64 hexadecimal characters', 400);
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+export interface TokenUse {
+  user: UserRecord;
+  token: TokenRecord;
+}
+
+export interface TokenListing {
+  id: string;
+  name: string;
+  user: string;
+  stream?: string;
+  createdAt: Date;
+  lastUsedAt?: Date;
 }
 
 export class Tokens {
@@ -14,17 +35,50 @@ export class Tokens {
     private readonly users: Collection<UserRecord>,
   ) {}
 
-  /** Makes a new 256-bit token for a user. The token itself is returned once and never stored. */
-  async create(user: UserRecord, name: string): Promise<string> {
+  /** Makes a new 256-bit token for a user, optionally for one stream only. Returned once, never stored. */
+  async create(user: UserRecord, name: string, stream?: string): Promise<string> {
     const token = PREFIX + randomBytes(32).toString('base64url');
-    await this.tokens.insertOne({ _id: hashToken(token), userId: user._id, name, createdAt: new Date() });
+    const record: TokenRecord = { _id: hashToken(token), userId: user._id, name: name.slice(0, 100), createdAt: new Date() };
+    if (stream) record.stream = stream;
+    await this.tokens.insertOne(record);
     return token;
   }
 
-  /** The user a bearer token belongs to, or null. */
-  async userFor(token: string): Promise<UserRecord | null> {
+  /** The user and token record a bearer token stands for, or null if it is unknown or revoked. */
+  async use(token: string): Promise<TokenUse | null> {
     if (!token.startsWith(PREFIX) || token.length > 100) return null;
     const record = await this.tokens.findOne({ _id: hashToken(token) });
-    return record ? this.users.findOne({ _id: record.userId }) : null;
+    if (!record) return null;
+    const user = await this.users.findOne({ _id: record.userId });
+    if (!user) return null;
+    const now = new Date();
+    if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      // Best effort and off the request's path: a lost update only makes "last used" older.
+      this.tokens.updateOne({ _id: record._id }, { $set: { lastUsedAt: now } }).catch(() => {});
+    }
+    return { user, token: record };
+  }
+
+  async list(): Promise<TokenListing[]> {
+    const [tokens, users] = await Promise.all([this.tokens.find({}).toArray(), this.users.find({}).toArray()]);
+    const names = new Map(users.map((u) => [u._id, u.name]));
+    return tokens
+      .map((t) => ({
+        id: t._id.slice(0, ID_LENGTH),
+        name: t.name,
+        user: names.get(t.userId) ?? '(deleted user)',
+        stream: t.stream,
+        createdAt: t.createdAt,
+        lastUsedAt: t.lastUsedAt,
+      }))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
+
+  /** Revokes the token whose id (the start of its hash, as listed) is given. */
+  async revoke(id: string): Promise<void> {
+    if (!/^[0-9a-f]{8,64}$/.test(id)) throw new InvalidTokenId();
+    const matches = (await this.tokens.find({}, { projection: { _id: 1 } }).toArray()).filter((t) => t._id.startsWith(id));
+    if (matches.length !== 1) throw new TokenNotFound(id);
+    await this.tokens.deleteOne({ _id: matches[0]!._id });
   }
 }

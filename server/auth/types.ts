@@ -12,8 +12,13 @@ export interface TokenRecord {
    *  every API call would hand attackers a denial-of-service lever. */
   _id: string;
   userId: string;
+  /** What the token is for, as its creator labelled it ("scoreboard", "sensor 3"). */
   name: string;
+  /** The one stream it may write to; absent: every stream its user may write to. */
+  stream?: string;
   createdAt: Date;
+  /** Updated at most once a minute. */
+  lastUsedAt?: Date;
 }
 
 export interface SessionRecord {

@@ -76,6 +76,10 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // If this process dies of an error, do not leave FerretDB running on the data folder.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   const stderrTail: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {

@@ -51,15 +51,22 @@ function latestJson(latest: Latest) {
   }
 }
 
-/** Authenticates before the body is validated: an anonymous caller learns nothing but 401. */
+/**
+ * Authenticates before the body is validated (an anonymous caller learns nothing but 401) and
+ * holds a stream-scoped token to its stream.
+ */
 async function requireToken(request: FastifyRequest, reply: FastifyReply) {
   const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
-  const user = match ? await request.server.livelog.tokens.userFor(match[1]!) : null;
-  if (!user) {
+  const use = match ? await request.server.livelog.tokens.use(match[1]!) : null;
+  if (!use) {
     reply.header('www-authenticate', 'Bearer');
     return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
   }
-  request.apiUser = user;
+  const { slug } = request.params as { slug?: string };
+  if (use.token.stream && use.token.stream !== slug) {
+    return reply.forbidden(`This token may only write to the stream "${use.token.stream}"`);
+  }
+  request.apiUser = use.user;
 }
 
 function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, statusCode = 200) {

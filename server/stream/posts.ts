@@ -1,6 +1,6 @@
 import createError from '@fastify/error';
 import { fingerprintOf, newPostId, type AppendResult, type StreamProjection, type PostView } from './projection.ts';
-import type { Actor, StreamStatus } from './types.ts';
+import type { Actor, AuthorRef, StreamStatus } from './types.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -21,6 +21,9 @@ export const StalePost = createError(
 export const NotYourPost = createError('LIVELOG_NOT_YOUR_POST', 'Only the author of a post or an admin can change it', 403);
 export const StreamEnded = createError('LIVELOG_STREAM_ENDED', 'This stream has ended; reopen it to post again', 409);
 export const StatusUnchanged = createError('LIVELOG_STATUS_UNCHANGED', 'The stream is already %s', 409);
+export const NotAnAuthor = createError('LIVELOG_NOT_AN_AUTHOR', 'You are not an author of this stream; an admin can add you', 403);
+export const AdminOnly = createError('LIVELOG_ADMIN_ONLY', 'Only an admin can do this', 403);
+export const MembershipUnchanged = createError('LIVELOG_MEMBERSHIP_UNCHANGED', '"%s" is %s an author of this stream', 409);
 
 interface Keyed {
   actor: Actor;
@@ -48,12 +51,18 @@ function cleanBody(text: string): string {
 
 const byOf = ({ id, name }: Actor) => ({ id, name });
 
+/** Admins write to every stream; anyone else must be one of its authors. */
+function ensureAuthor(state: StreamProjection, actor: Actor): void {
+  if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
+}
+
 function ensureLive(state: StreamProjection): void {
   if (state.status.status === 'ended') throw new StreamEnded();
 }
 
 /** The current post, checked for existence, version and the actor's right to change it. */
 function changeable(state: StreamProjection, change: PostChange, mustOwn: boolean): PostView {
+  ensureAuthor(state, change.actor);
   const current = state.post(change.postId);
   if (!current) throw new PostNotFound();
   if (change.baseSeq !== undefined && change.baseSeq !== current.seq) throw new StalePost(String(current.seq));
@@ -68,6 +77,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
     key: request.key,
     fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body }),
     decide: (state, seq) => {
+      ensureAuthor(state, request.actor);
       ensureLive(state);
       const id = newPostId();
       return {
@@ -128,8 +138,27 @@ export async function setStatus(projection: StreamProjection, request: Keyed & {
     key: request.key,
     fingerprint: fingerprintOf({ type: 'status', by: request.actor.id, status: request.status }),
     decide: (state) => {
+      ensureAuthor(state, request.actor);
       if (state.status.status === request.status) throw new StatusUnchanged(request.status);
       return { type: 'status', by: byOf(request.actor), status: request.status };
+    },
+  });
+}
+
+/** Adds an author to the stream, or removes one. Admins only. */
+export async function setAuthor(
+  projection: StreamProjection,
+  request: Keyed & { member: AuthorRef; active: boolean },
+): Promise<AppendResult> {
+  return projection.append({
+    key: request.key,
+    fingerprint: fingerprintOf({ type: 'member', by: request.actor.id, member: request.member.id, active: request.active }),
+    decide: (state) => {
+      if (!request.actor.admin) throw new AdminOnly();
+      if (state.authors.has(request.member.id) === request.active) {
+        throw new MembershipUnchanged(request.member.name, request.active ? 'already' : 'not');
+      }
+      return { type: 'member', by: byOf(request.actor), member: byOf({ ...request.member, admin: false }), active: request.active };
     },
   });
 }

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { isDuplicateKey } from '../db/database.ts';
 import type { ChangeLog } from './log.ts';
 import { AppendContention, DatabaseUnavailable, KeyReused } from './errors.ts';
-import { changeId, type ChangeRecord, type PostSnapshot, type StreamRecord, type StreamStatus } from './types.ts';
+import { changeId, type AuthorRef, type ChangeRecord, type PostSnapshot, type StreamRecord, type StreamStatus } from './types.ts';
 
 /** A post as viewers see it now: its latest snapshot, rendered once. */
 export interface PostView {
@@ -21,6 +21,8 @@ export interface DeletedPost {
   seq: number;
 }
 
+/** The stream's own state. Its seq is that of the latest stream-level change (status or
+ *  membership), so viewers get a frame for every seq and can tell a gap from a quiet moment. */
 export interface StatusView {
   kind: 'status';
   status: StreamStatus;
@@ -33,7 +35,7 @@ export type Latest = PostView | DeletedPost | StatusView;
 export type RenderPost = (post: PostSnapshot, seq: number) => string;
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status'>;
+export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active'>;
 
 export interface AppendRequest {
   key: string;
@@ -85,6 +87,8 @@ export function newPostId(): string {
 export class StreamProjection extends EventEmitter {
   head = 0;
   status: StatusView = { kind: 'status', status: 'live', seq: 0 };
+  /** The stream's authors (admins may write to every stream without being one). */
+  readonly authors = new Map<string, AuthorRef>();
   private readonly posts = new Map<string, PostView | DeletedPost>();
   private readonly keys = new Map<string, KeyEntry>();
   /** Serialises appends and catch-ups: both read the head and move it. */
@@ -232,6 +236,12 @@ export class StreamProjection extends EventEmitter {
     const { seq } = record;
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
+      return this.status;
+    }
+    if (record.type === 'member') {
+      if (record.member && record.active) this.authors.set(record.member.id, record.member);
+      else if (record.member) this.authors.delete(record.member.id);
+      this.status = { ...this.status, seq };
       return this.status;
     }
     if (!record.postId) return undefined;

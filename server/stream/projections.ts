@@ -119,3 +119,19 @@ export class Projections {
     }
   }
 }
+
+/**
+ * One stream's projection read straight from the database, for tools and tests that run outside a
+ * server (export, the admin CLI): the same fold the server uses. Null if there is no such stream.
+ */
+export async function loadStreamProjection(
+  collections: { changes: Collection<ChangeRecord>; streams: Collection<StreamRecord> },
+  slug: string,
+  render: RenderPost,
+): Promise<StreamProjection | null> {
+  const stream = await collections.streams.findOne({ _id: slug });
+  if (!stream) return null;
+  const projection = new StreamProjection(stream, new ChangeLog(collections.changes), render);
+  await projection.load();
+  return projection;
+}

@@ -23,8 +23,11 @@ export interface PostSnapshot {
 
 export type StreamStatus = 'live' | 'ended';
 
-/** post: created; edit: new text; pin: pinned or unpinned; delete: gone; status: started or ended. */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'delete' | 'status';
+/**
+ * post: created; edit: new text; pin: pinned or unpinned; delete: gone; status: started or ended;
+ * member: an author added to or removed from the stream.
+ */
+export type ChangeType = 'post' | 'edit' | 'pin' | 'delete' | 'status' | 'member';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -49,6 +52,9 @@ export interface ChangeRecord {
   post?: PostSnapshot;
   /** The stream's new status (status changes). */
   status?: StreamStatus;
+  /** Who joins or leaves the stream's authors (member changes), and which. */
+  member?: AuthorRef;
+  active?: boolean;
   /** Set on records whose snapshot a purge removed (legal or privacy requests). */
   purged?: true;
 }
