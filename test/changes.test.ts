@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { testApp, type TestApp } from './helpers.ts';
+import { addAuthor, testApp, type TestApp } from './helpers.ts';
 
 let t: TestApp;
 let otherToken: string;
@@ -11,7 +11,9 @@ before(async () => {
   t = await testApp();
   const users = new Users(t.database.users);
   const tokens = new Tokens(t.database.tokens, t.database.users);
-  otherToken = await tokens.create(await users.add('other-author', 'other password'), 'test');
+  const other = await users.add('other-author', 'other password');
+  await addAuthor(t.app, t.slug, other);
+  otherToken = await tokens.create(other, 'test');
   adminToken = await tokens.create(await users.add('editor-in-chief', 'admin password', true), 'test');
 });
 after(() => t.close());

@@ -25,16 +25,17 @@ interface WriterResult {
   shared: { seq: number; replayed: boolean };
 }
 
-function startWriter(id: string, startAt: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dbName, 'final', id, String(PER_WRITER), String(startAt)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+function startWriter(id: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dbName, 'final', id, String(PER_WRITER)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
+  const ready = new Promise<void>((resolve) => child.stdout.on('data', () => out.startsWith('ready\n') && resolve()));
   const done = new Promise<WriterResult>((resolve, reject) =>
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`writer ${id} exited ${code}`)))),
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.slice('ready\n'.length))) : reject(new Error(`writer ${id} exited ${code}`)))),
   );
-  return done;
+  return { ready, go: () => child.stdin.end('go\n'), done };
 }
 
 test('two writer processes appending at once produce one contiguous log that every reader sees in order', { timeout: 120_000 }, async () => {
@@ -69,9 +70,10 @@ test('two writer processes appending at once produce one contiguous log that eve
     }
   })();
 
-  // Time enough for both processes to start, connect and load before the common start moment.
-  const startAt = Date.now() + 2500;
-  const [resultA, resultB] = await Promise.all([startWriter('a', startAt), startWriter('b', startAt)]);
+  const writers = [startWriter('a'), startWriter('b')];
+  await Promise.all(writers.map((w) => w.ready)); // both connected and loaded
+  for (const writer of writers) writer.go();
+  const [resultA, resultB] = await Promise.all(writers.map((w) => w.done));
 
   const total = 2 * PER_WRITER + 1; // every post of both writers, and the shared one once
   for (const reader of readers) await reader.projection.catchUp();

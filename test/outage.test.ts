@@ -34,7 +34,7 @@ before(async () => {
   });
   db = await startEmbeddedDatabase({ dataDir, logger, port });
   database = await connectDatabase(db.url, 'livelog');
-  const user = await new Users(database.users).add('reporter', 'a long password');
+  const user = await new Users(database.users).add('reporter', 'a long password', true);
   token = await new Tokens(database.tokens, database.users).create(user, 'test');
   await new Streams(database.streams).create('storm', 'The storm', user._id);
   app = await buildApp({ config: loadConfig({ MONGODB_URL: db.url, LOG_LEVEL: 'silent' }), database, logger });
