@@ -5,8 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ChangeLog } from '../server/stream/log.ts';
-import { StreamProjection } from '../server/stream/projection.ts';
+import { loadStreamProjection } from '../server/stream/projections.ts';
 import { SLUG_PATTERN } from '../server/stream/types.ts';
 import { readStylesheet, renderPost, renderView } from '../server/render/views.ts';
 import { fail, withDatabase } from './tool-context.ts';
@@ -38,12 +37,11 @@ function jsonForScript(value: unknown): string {
 
 try {
   await withDatabase(async ({ database }) => {
-    const stream = await database.streams.findOne({ _id: slug });
-    if (!stream) fail(`no stream named "${slug}"`);
     progress(`reading the log of "${slug}"`);
     // The same fold the server uses, read straight from the database.
-    const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
-    await projection.load();
+    const projection = await loadStreamProjection(database, slug, renderPost);
+    if (!projection) fail(`no stream named "${slug}"`);
+    const { stream } = projection;
     const posts = projection.page(Infinity);
     progress(`${projection.head} changes folded into ${posts.length} posts`);
 

@@ -1,19 +1,24 @@
-// Administration from the command line:
-//   npm run livelog -- user add NAME --password PW [--admin]
-//   npm run livelog -- user passwd NAME --password PW
-//   npm run livelog -- token create NAME [--label TEXT]
-//   npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT]
+// Administration from the command line; see USAGE. Uses the database the server uses.
 import { parseArgs } from 'node:util';
-import { Users, UserNotFound } from '../server/auth/users.ts';
+import { actorOf, Users, UserNotFound } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import { Streams } from '../server/stream/streams.ts';
+import { loadStreamProjection } from '../server/stream/projections.ts';
+import { setAuthor } from '../server/stream/posts.ts';
+import { StreamNotFound } from '../server/stream/errors.ts';
+import { renderPost } from '../server/render/views.ts';
+import type { Database } from '../server/db/database.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
 const USAGE = `usage:
   npm run livelog -- user add NAME --password PW [--admin]
   npm run livelog -- user passwd NAME --password PW
-  npm run livelog -- token create NAME [--label TEXT]
-  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT]`;
+  npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
+  npm run livelog -- token list
+  npm run livelog -- token revoke ID
+  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT]
+  npm run livelog -- stream add-author SLUG NAME
+  npm run livelog -- stream remove-author SLUG NAME`;
 
 const { values, positionals } = (() => {
   try {
@@ -23,6 +28,7 @@ const { values, positionals } = (() => {
         password: { type: 'string' },
         admin: { type: 'boolean', default: false },
         label: { type: 'string' },
+        stream: { type: 'string' },
         title: { type: 'string' },
         description: { type: 'string', default: '' },
         help: { type: 'boolean', short: 'h' },
@@ -33,46 +39,72 @@ const { values, positionals } = (() => {
   }
 })();
 
-const [noun, verb, name] = positionals;
+const [noun, verb, first, second] = positionals;
 if (values.help || !noun) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
 const need = <T>(value: T | undefined, what: string): T => value ?? fail(`${what} is required\n${USAGE}`, 2);
 
+/** The command line acts as an admin; its changes are signed "command line". */
+const CLI_ADMIN = { id: 'cli', name: 'command line', admin: true };
+
+async function changeAuthors(database: Database, slug: string, name: string, active: boolean): Promise<void> {
+  const user = await new Users(database.users).byName(name);
+  if (!user) throw new UserNotFound(name);
+  const projection = await loadStreamProjection(database, slug, renderPost);
+  if (!projection) throw new StreamNotFound(slug);
+  const { id, name: userName } = actorOf(user);
+  await setAuthor(projection, { actor: CLI_ADMIN, member: { id, name: userName }, active, key: `cli-${crypto.randomUUID()}` });
+  console.log(`"${name}" ${active ? 'is now an author of' : 'is no longer an author of'} "${slug}"`);
+}
+
 try {
   await withDatabase(async ({ database }) => {
     const users = new Users(database.users);
+    const tokens = new Tokens(database.tokens, database.users);
     const command = `${noun} ${verb}`;
     switch (command) {
       case 'user add': {
-        const user = await users.add(need(name, 'NAME'), need(values.password, '--password'), values.admin);
+        const user = await users.add(need(first, 'NAME'), need(values.password, '--password'), values.admin);
         console.log(`user "${user.name}" added${user.admin ? ' (admin)' : ''}`);
         break;
       }
       case 'user passwd': {
-        await users.setPassword(need(name, 'NAME'), need(values.password, '--password'));
-        console.log(`password of "${name}" changed`);
+        await users.setPassword(need(first, 'NAME'), need(values.password, '--password'));
+        console.log(`password of "${first}" changed`);
         break;
       }
       case 'token create': {
-        const user = await users.byName(need(name, 'NAME'));
-        if (!user) throw new UserNotFound(name);
-        const token = await new Tokens(database.tokens, database.users).create(user, values.label ?? 'cli');
-        process.stderr.write(`API token for "${user.name}" (shown once; keep it secret):\n`);
+        const user = await users.byName(need(first, 'NAME'));
+        if (!user) throw new UserNotFound(first);
+        if (values.stream && !(await database.streams.findOne({ _id: values.stream }))) throw new StreamNotFound(values.stream);
+        const token = await tokens.create(user, values.label ?? 'cli', values.stream);
+        process.stderr.write(`API token for "${user.name}"${values.stream ? ` (stream "${values.stream}" only)` : ''}; shown once, keep it secret:\n`);
         console.log(token);
         break;
       }
-      case 'stream create': {
-        const stream = await new Streams(database.streams).create(
-          need(name, 'SLUG'),
-          need(values.title, '--title'),
-          'cli',
-          values.description,
-        );
-        console.log(`stream "${stream._id}" created: /s/${stream._id}`);
+      case 'token list': {
+        for (const t of await tokens.list()) {
+          const used = t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used';
+          console.log(`${t.id}  ${t.user}  "${t.name}"  ${t.stream ? `stream ${t.stream}` : 'all streams'}  ${used}`);
+        }
         break;
       }
+      case 'token revoke': {
+        await tokens.revoke(need(first, 'ID'));
+        console.log(`token ${first} revoked`);
+        break;
+      }
+      case 'stream create': {
+        const stream = await new Streams(database.streams).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description);
+        console.log(`stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
+        break;
+      }
+      case 'stream add-author':
+      case 'stream remove-author':
+        await changeAuthors(database, need(first, 'SLUG'), need(second, 'NAME'), verb === 'add-author');
+        break;
       default:
         fail(`unknown command "${command}"\n${USAGE}`, 2);
     }

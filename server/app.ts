@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.ts';
 import { authRoutes } from './routes/auth.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { authorRoutes } from './routes/author.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { liveRoutes } from './routes/live.ts';
 import { apiRoutes } from './routes/api.ts';
 
@@ -99,6 +100,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(authRoutes);
   await app.register(pageRoutes);
   await app.register(authorRoutes);
+  await app.register(adminRoutes);
   await app.register(liveRoutes);
   await app.register(apiRoutes, { prefix: '/api' });
 

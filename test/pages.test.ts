@@ -1,48 +1,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { publishPost } from '../server/stream/posts.ts';
 import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { Browser } from './browser.ts';
 
 let t: TestApp;
 before(async () => (t = await testApp()));
 after(() => t.close());
 
-/** Keeps cookies between requests, like a browser without JavaScript. */
-class Browser {
-  private cookies = new Map<string, string>();
-  constructor(private readonly app: FastifyInstance) {}
-
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<LightMyRequestResponse> {
-    const response = await this.app.inject({
-      method,
-      url,
-      headers: { accept: 'text/html', ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      cookies: Object.fromEntries(this.cookies),
-      payload: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const cookie of response.cookies as { name: string; value: string }[]) this.cookies.set(cookie.name, cookie.value);
-    return response;
-  }
-
-  static field(html: string, name: string): string {
-    const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
-    assert.ok(match, `no ${name} field in the page`);
-    return match[1]!;
-  }
-
-  async logIn(name = 'reporter', password = AUTHOR_PASSWORD, next = `/s/${t.slug}`) {
-    const page = await this.request('GET', '/login');
-    return this.request('POST', '/login', { _csrf: Browser.field(page.body, '_csrf'), name, password, next });
-  }
-}
-
 test('an author logs in, posts with the plain form and lands on the page showing the post', async () => {
   const browser = new Browser(t.app);
-  const login = await browser.logIn();
+  const login = await browser.logIn('reporter', AUTHOR_PASSWORD, `/s/${t.slug}`);
   assert.equal(login.statusCode, 303);
   assert.equal(login.headers.location, `/s/${t.slug}`);
   const page = await browser.request('GET', `/s/${t.slug}`);
@@ -61,7 +32,7 @@ test('an author logs in, posts with the plain form and lands on the page showing
 
 test('a double-submitted form (same key) publishes once', async () => {
   const browser = new Browser(t.app);
-  await browser.logIn();
+  await browser.logIn('reporter', AUTHOR_PASSWORD, `/s/${t.slug}`);
   const page = await browser.request('GET', `/s/${t.slug}`);
   const form = { _csrf: Browser.field(page.body, '_csrf'), key: Browser.field(page.body, 'key'), body: 'only once' };
   const first = await browser.request('POST', `/s/${t.slug}/posts`, form);
@@ -72,7 +43,7 @@ test('a double-submitted form (same key) publishes once', async () => {
 
 test('a wrong password is refused with a clear message and no session', async () => {
   const browser = new Browser(t.app);
-  const response = await browser.logIn('reporter', 'wrong password');
+  const response = await browser.logIn('reporter', 'wrong password', `/s/${t.slug}`);
   assert.equal(response.statusCode, 401);
   assert.match(response.body, /Wrong name or password/);
   const page = await browser.request('GET', `/s/${t.slug}`);
@@ -81,7 +52,7 @@ test('a wrong password is refused with a clear message and no session', async ()
 
 test('a form post without a valid CSRF token is refused and stores nothing', async () => {
   const browser = new Browser(t.app);
-  await browser.logIn();
+  await browser.logIn('reporter', AUTHOR_PASSWORD, `/s/${t.slug}`);
   const count = await t.database.changes.countDocuments();
   const response = await browser.request('POST', `/s/${t.slug}/posts`, { _csrf: 'forged', key: 'forged-key-1', body: 'forged' });
   assert.equal(response.statusCode, 403);

@@ -63,6 +63,10 @@ export class Users {
     return this.users.findOne({ name });
   }
 
+  list(): Promise<UserRecord[]> {
+    return this.users.find({}, { projection: { passwordHash: 0 } }).sort({ name: 1 }).toArray();
+  }
+
   count(): Promise<number> {
     return this.users.countDocuments();
   }

@@ -7,7 +7,7 @@ const LoginBody = Type.Object({
   name: Type.String({ maxLength: 64 }),
   password: Type.String({ maxLength: 256 }),
   next: Type.Optional(Type.String({ maxLength: 500 })),
-  _csrf: Type.String({ maxLength: 200 }),
+  _csrf: Type.Optional(Type.String({ maxLength: 200 })),
 });
 
 /** Only same-site paths: `next` must not send people to another site after they log in. */

@@ -14,7 +14,7 @@ import { loadStream, SlugParams } from './pages.ts';
 const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
 const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
 const Form = <T extends Record<string, TSchema>>(fields: T) =>
-  Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.String({ maxLength: 200 }) });
+  Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
 const NewPostForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }) });
 const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), baseSeq: Seq });

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from '@sinclair/typebox';
+import { renderView } from '../render/views.ts';
+import { sessionUser } from '../plugins/sessions.ts';
+import { actorOf, NAME_PATTERN, UserNotFound } from '../auth/users.ts';
+import type { UserRecord } from '../auth/types.ts';
+import { setAuthor } from '../stream/posts.ts';
+import { SLUG_PATTERN } from '../stream/types.ts';
+import { loadStream, SlugParams } from './pages.ts';
+
+// The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.
+
+// Optional in the schema: a missing token is the CSRF check's 403, not a validation 400.
+const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
+const UserForm = Type.Object({
+  ...Csrf,
+  name: Type.String({ pattern: NAME_PATTERN }),
+  password: Type.String({ minLength: 8, maxLength: 256 }),
+  admin: Type.Optional(Type.Literal('on')),
+});
+const StreamForm = Type.Object({
+  ...Csrf,
+  slug: Type.String({ pattern: SLUG_PATTERN }),
+  title: Type.String({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+const AuthorForm = Type.Object({ ...Csrf, name: Type.String({ pattern: NAME_PATTERN }), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]) });
+const TokenForm = Type.Object({
+  ...Csrf,
+  name: Type.String({ pattern: NAME_PATTERN }),
+  label: Type.String({ minLength: 1, maxLength: 100 }),
+  stream: Type.Optional(Type.String({ maxLength: 64 })),
+});
+const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8,64}$' }) });
+
+const DONE = {
+  'user-added': 'User added.',
+  'stream-created': 'Stream created.',
+  'authors-changed': 'Authors changed.',
+  'token-revoked': 'Token revoked.',
+} as const;
+const DoneQuery = Type.Object({ done: Type.Optional(Type.Union(Object.keys(DONE).map((k) => Type.Literal(k)))) });
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    admin?: UserRecord;
+  }
+}
+
+async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
+  const user = await sessionUser(request);
+  if (!user) return reply.redirect(`/login?next=${encodeURIComponent('/admin')}`, 303);
+  if (!user.admin) return reply.forbidden('Only an admin can see this page');
+  request.admin = user;
+}
+
+export async function adminRoutes(app: FastifyInstance): Promise<void> {
+  app.addHook('preHandler', requireAdmin);
+  const csrf = app.csrfProtection;
+  const { users, tokens, streams, projections } = app.livelog;
+
+  async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+    const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
+    const authors = new Map<string, string[]>();
+    for (const stream of streamList) {
+      const projection = await projections.get(stream._id);
+      authors.set(stream._id, projection ? [...projection.authors.values()].map((a) => a.name) : []);
+    }
+    return reply.type('text/html; charset=utf-8').send(
+      renderView('admin', {
+        title: 'Admin',
+        user: request.admin,
+        csrfToken: reply.generateCsrf(),
+        users: userList,
+        streams: streamList,
+        authors,
+        tokens: tokenList,
+        ...extra,
+      }),
+    );
+  }
+
+  app.get<{ Querystring: Static<typeof DoneQuery> }>('/admin', { schema: { querystring: DoneQuery } }, (request, reply) =>
+    page(request, reply, { done: request.query.done ? DONE[request.query.done as keyof typeof DONE] : null }),
+  );
+
+  app.post<{ Body: Static<typeof UserForm> }>('/admin/users', { schema: { body: UserForm }, preHandler: csrf }, async (request, reply) => {
+    await users.add(request.body.name, request.body.password, request.body.admin === 'on');
+    return reply.redirect('/admin?done=user-added', 303);
+  });
+
+  app.post<{ Body: Static<typeof StreamForm> }>('/admin/streams', { schema: { body: StreamForm }, preHandler: csrf }, async (request, reply) => {
+    const { slug, title, description } = request.body;
+    await streams.create(slug, title, request.admin!._id, description ?? '');
+    return reply.redirect('/admin?done=stream-created', 303);
+  });
+
+  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof AuthorForm> }>(
+    '/admin/streams/:slug/authors',
+    { schema: { params: SlugParams, body: AuthorForm }, preHandler: csrf },
+    async (request, reply) => {
+      const member = await users.byName(request.body.name);
+      if (!member) throw new UserNotFound(request.body.name);
+      const projection = await loadStream(app, request.params.slug);
+      await setAuthor(projection, {
+        actor: actorOf(request.admin!),
+        member: { id: member._id, name: member.name },
+        active: request.body.action === 'add',
+        key: randomUUID(),
+      });
+      return reply.redirect('/admin?done=authors-changed', 303);
+    },
+  );
+
+  // The new token is shown on the page this once; it is stored only as a hash.
+  app.post<{ Body: Static<typeof TokenForm> }>('/admin/tokens', { schema: { body: TokenForm }, preHandler: csrf }, async (request, reply) => {
+    const owner = await users.byName(request.body.name);
+    if (!owner) throw new UserNotFound(request.body.name);
+    const stream = request.body.stream || undefined;
+    if (stream) await loadStream(app, stream);
+    const token = await tokens.create(owner, request.body.label, stream);
+    reply.header('cache-control', 'no-store');
+    return page(request, reply, { newToken: { token, user: owner.name, label: request.body.label, stream } });
+  });
+
+  app.post<{ Params: Static<typeof TokenParams>; Body: { _csrf?: string } }>(
+    '/admin/tokens/:id/revoke',
+    { schema: { params: TokenParams, body: Type.Object(Csrf) }, preHandler: csrf },
+    async (request, reply) => {
+      await tokens.revoke(request.params.id);
+      return reply.redirect('/admin?done=token-revoked', 303);
+    },
+  );
+}
