@@ -28,6 +28,13 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'ignore',
     stderr: 'pipe',
-    env: { PORT: String(PORT), HOST: '127.0.0.1', LIVELOG_DB: E2E_DATABASE, LOG_LEVEL: 'warn', MONGODB_URL: process.env.MONGODB_URL ?? '' },
+    env: {
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      LIVELOG_DB: E2E_DATABASE,
+      LOG_LEVEL: 'warn',
+      MONGODB_URL: process.env.MONGODB_URL ?? '',
+      LIVELOG_CHANGES_PER_MINUTE: '100000', // tests publish far faster than any author
+    },
   },
 });

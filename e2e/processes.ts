@@ -15,7 +15,7 @@ export interface LivelogProcess {
 
 export async function startLivelog(port: number, env: Record<string, string>): Promise<LivelogProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CATCHUP_MS: '100', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CATCHUP_MS: '100', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';

@@ -94,7 +94,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
 
   await registerErrors(app);
   await registerSecurity(app);
-  await registerSessions(app, database);
+  await registerSessions(app, database, config.LIVELOG_PUBLIC_URL);
   await registerAssets(app);
   await app.register(healthRoutes);
   await app.register(authRoutes);

@@ -7,6 +7,9 @@ const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
   MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+  /** Where people reach Livelog, e.g. https://live.example.org: https makes cookies Secure and
+   *  __Host- prefixed. */
+  LIVELOG_PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
   LIVELOG_DB: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,40}$', default: 'livelog' }),
   LIVELOG_DATA: Type.String({ minLength: 1, default: './data' }),
   LOG_LEVEL: Type.Union(
@@ -22,6 +25,8 @@ const ConfigSchema = Type.Object({
   LIVELOG_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 4 * 1024 * 1024 }),
   /** Doorbells kept in the capped collection (LIVELOG_RELAY=mongo); only the last seconds matter. */
   LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000 }),
+  /** Changes (posts, edits, …) one token or author may make per minute. */
+  LIVELOG_CHANGES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 120 }),
   LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
 });
 

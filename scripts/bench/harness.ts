@@ -61,7 +61,7 @@ process.on('exit', () => {
 
 export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   children.add(child);

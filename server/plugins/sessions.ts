@@ -15,14 +15,17 @@ declare module 'fastify' {
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 
 /** Cookie sessions for people using the pages; the API uses bearer tokens and never these. */
-export async function registerSessions(app: FastifyInstance, database: Database): Promise<void> {
+export async function registerSessions(app: FastifyInstance, database: Database, publicUrl?: string): Promise<void> {
+  // Served over https: the cookie is Secure and __Host- prefixed (no Domain, Path=/, https only),
+  // so neither a subdomain nor a plain-http page can set or read it.
+  const https = publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie);
   await app.register(session, {
     secret: await sessionSecret(database.db),
-    cookieName: 'livelog_session',
+    cookieName: https ? '__Host-livelog_session' : 'livelog_session',
     store: new MongoSessionStore(database.sessions),
     saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', path: '/', maxAge: SESSION_TTL_MS },
+    cookie: { httpOnly: true, sameSite: 'lax', secure: https ? true : 'auto', path: '/', maxAge: SESSION_TTL_MS },
   });
   await app.register(csrf, { sessionPlugin: '@fastify/session', getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf });
 }

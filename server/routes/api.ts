@@ -7,6 +7,7 @@ import type { AppendResult, Latest } from '../stream/projection.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { actorOf } from '../auth/users.ts';
 import { loadStream, SlugParams } from './pages.ts';
+import { changeRateLimit } from '../plugins/security.ts';
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
@@ -83,6 +84,7 @@ function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, st
 }
 
 export async function apiRoutes(app: FastifyInstance): Promise<void> {
+  const limited = changeRateLimit(app.livelog.config.LIVELOG_CHANGES_PER_MINUTE);
   const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
     request.headers['idempotency-key'] ?? randomUUID();
 
@@ -107,7 +109,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken },
+    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
       const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body, key: keyOf(request) });
@@ -117,7 +119,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch<{ Params: Static<typeof PostParams>; Body: Static<typeof PatchBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, preValidation: requireToken },
+    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
       const change = { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
@@ -131,7 +133,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: Static<typeof PostParams>; Querystring: Static<typeof DeleteQuery>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, preValidation: requireToken },
+    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
@@ -142,7 +144,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.put<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/status',
-    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, preValidation: requireToken },
+    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
       const result = await setStatus(projection, { actor: actorOf(request.apiUser!), status: request.body.status, key: keyOf(request) });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
+import { LoginThrottle } from '../auth/login-throttle.ts';
 
 const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) });
 const LoginBody = Type.Object({
@@ -16,6 +17,8 @@ function safeNext(next: string | undefined): string {
 }
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
+  const throttle = new LoginThrottle();
+
   app.get<{ Querystring: Static<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const csrfToken = reply.generateCsrf();
     return reply
@@ -29,15 +32,25 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { name, password } = request.body;
       const next = safeNext(request.body.next);
+      const loginPage = (statusCode: number, error: string) =>
+        reply
+          .code(statusCode)
+          .type('text/html; charset=utf-8')
+          .send(renderView('login', { title: 'Log in', user: null, csrfToken: reply.generateCsrf(), next, name, error }));
+      try {
+        throttle.check(request.ip, name);
+      } catch (error) {
+        const { message } = error as Error;
+        reply.header('retry-after', /(\d+) seconds/.exec(message)?.[1] ?? '60');
+        return loginPage(429, message);
+      }
       const user = await app.livelog.users.authenticate(name, password);
       if (!user) {
+        throttle.failed(request.ip, name);
         request.log.info({ name }, 'login failed');
-        const csrfToken = reply.generateCsrf();
-        return reply
-          .code(401)
-          .type('text/html; charset=utf-8')
-          .send(renderView('login', { title: 'Log in', user: null, csrfToken, next, name, error: 'Wrong name or password.' }));
+        return loginPage(401, 'Wrong name or password.');
       }
+      throttle.succeeded(request.ip, name);
       // A fresh session id at login: a session id planted before login is worth nothing after it.
       await request.session.regenerate();
       request.session.userId = user._id;

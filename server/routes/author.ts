@@ -6,6 +6,7 @@ import { deletePost, editPost, pinPost, publishPost, setStatus, KEY_PATTERN, MAX
 import type { AppendResult, StreamProjection } from '../stream/projection.ts';
 import type { Actor } from '../stream/types.ts';
 import { loadStream, SlugParams } from './pages.ts';
+import { changeRateLimit } from '../plugins/security.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -51,17 +52,18 @@ async function authorChange(
 
 export async function authorRoutes(app: FastifyInstance): Promise<void> {
   const csrf = app.csrfProtection;
+  const limited = changeRateLimit(app.livelog.config.LIVELOG_CHANGES_PER_MINUTE);
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostForm> }>(
     '/s/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostForm }, preHandler: csrf },
+    { schema: { params: SlugParams, body: NewPostForm }, preHandler: csrf, config: limited },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) => publishPost(projection, { actor, body: request.body.body, key: request.body.key })),
   );
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof EditForm> }>(
     '/s/:slug/posts/:id/edit',
-    { schema: { params: PostParams, body: EditForm }, preHandler: csrf },
+    { schema: { params: PostParams, body: EditForm }, preHandler: csrf, config: limited },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         editPost(projection, { actor, postId: request.params.id, baseSeq: Number(request.body.baseSeq), body: request.body.body, key: request.body.key }),
@@ -70,7 +72,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof PinForm> }>(
     '/s/:slug/posts/:id/pin',
-    { schema: { params: PostParams, body: PinForm }, preHandler: csrf },
+    { schema: { params: PostParams, body: PinForm }, preHandler: csrf, config: limited },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         pinPost(projection, { actor, postId: request.params.id, pinned: request.body.pinned === 'true', key: request.body.key }),
@@ -79,7 +81,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>(
     '/s/:slug/posts/:id/delete',
-    { schema: { params: PostParams, body: DeleteForm }, preHandler: csrf },
+    { schema: { params: PostParams, body: DeleteForm }, preHandler: csrf, config: limited },
     (request, reply) => {
       const baseSeq = request.body.baseSeq === undefined ? undefined : Number(request.body.baseSeq);
       return authorChange(request, reply, (projection, actor) =>
@@ -90,7 +92,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusForm> }>(
     '/s/:slug/status',
-    { schema: { params: SlugParams, body: StatusForm }, preHandler: csrf },
+    { schema: { params: SlugParams, body: StatusForm }, preHandler: csrf, config: limited },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) => setStatus(projection, { actor, status: request.body.status, key: request.body.key })),
   );
