@@ -320,8 +320,10 @@ class AuthorControls {
     return result.ok;
   }
 
-  private async edit(article: HTMLElement, id: string): Promise<void> {
+  private async edit(original: HTMLElement, id: string): Promise<void> {
     const response = await fetch(`/s/${this.slug}/posts/${id}`, { headers: { accept: 'application/json' } });
+    // A live change may have re-rendered the post while we asked for its source.
+    const article = document.getElementById(original.id) ?? original;
     if (!response.ok) return this.say(article, 'This post can no longer be edited');
     const post = (await response.json()) as { body: string; seq: number };
     const form = document.createElement('form');

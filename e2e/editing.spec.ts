@@ -50,6 +50,7 @@ test('an edit against an outdated version is refused with a clear message, not a
   await logIn(author, s);
   const card = author.locator(`#post-${created.id}`);
   await card.getByRole('button', { name: 'Edit' }).click();
+  await expect(card.getByLabel('Edit post')).toHaveValue('Score 0-0');
   // Meanwhile someone else (a score feed) updates the same post.
   const feed = await request.patch(`/api/streams/${s.slug}/posts/${created.id}`, {
     headers: { authorization: `Bearer ${s.token}` },
