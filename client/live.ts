@@ -204,14 +204,16 @@ class LiveConnection {
 }
 
 /** Sends an author's change the way the plain form would, asking for JSON instead of a redirect. */
-async function send(url: string, fields: Record<string, string>, csrf: string): Promise<{ ok: boolean; message: string }> {
+async function send(url: string, fields: Record<string, string> | FormData, csrf: string): Promise<{ ok: boolean; message: string }> {
+  let body: URLSearchParams | FormData;
+  if (fields instanceof FormData) {
+    fields.set('_csrf', csrf);
+    body = fields; // multipart: it carries a photo
+  } else {
+    body = new URLSearchParams({ ...fields, _csrf: csrf });
+  }
   try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ ...fields, _csrf: csrf }),
-      credentials: 'same-origin',
-    });
+    const response = await fetch(url, { method: 'POST', headers: { accept: 'application/json' }, body, credentials: 'same-origin' });
     if (response.ok) return { ok: true, message: '' };
     const error = (await response.json().catch(() => ({}))) as { message?: string };
     return { ok: false, message: error.message ?? response.statusText };
@@ -264,9 +266,18 @@ class Composer {
     button.disabled = true;
     this.status.textContent = 'Publishing…';
     this.saveDraft();
-    const result = await send(this.form.action, { body: this.body.value, key: this.key.value }, this.csrf);
+    const photo = this.form.querySelector<HTMLInputElement>('input[name=photo]');
+    const withPhoto = Boolean(photo?.files?.length);
+    if (!withPhoto && !this.body.value.trim()) {
+      this.status.textContent = 'Write something or add a photo first.';
+      button.disabled = false;
+      return;
+    }
+    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, key: this.key.value };
+    const result = await send(this.form.action, fields, this.csrf);
     if (result.ok) {
       localStorage.removeItem(this.draftKey);
+      this.form.reset();
       this.body.value = '';
       this.key.value = crypto.randomUUID();
       this.status.textContent = 'Published.';

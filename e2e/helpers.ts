@@ -1,4 +1,10 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect, type Browser, type Page } from '@playwright/test';
+import { E2E_DATABASE } from '../playwright.config.ts';
 import type { Seeded } from './seed.ts';
 
 /** A viewer's page, open and live. Fails the test if any dialog opens (a post's script ran). */
@@ -32,4 +38,13 @@ export async function shownPosts(page: Page): Promise<string[]> {
   return page.locator('#posts article.post').evaluateAll((articles) =>
     articles.map((a) => `${(a as HTMLElement).dataset.postId}: ${a.querySelector('.post-body')!.textContent!.trim()}`),
   );
+}
+
+/** Runs `npm run export`'s script for the stream; returns the path of the exported index.html. */
+export async function exportStream(s: Seeded): Promise<string> {
+  const out = await mkdtemp(path.join(tmpdir(), 'livelog-export-'));
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/export.ts', s.slug, '--out', out], {
+    env: { ...process.env, LIVELOG_DB: E2E_DATABASE },
+  });
+  return path.join(out, 'index.html');
 }

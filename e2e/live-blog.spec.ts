@@ -1,25 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { test, expect } from '@playwright/test';
-import { E2E_DATABASE } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
-import { expectNoReload, logIn, viewerPage } from './helpers.ts';
+import { exportStream, expectNoReload, logIn, viewerPage } from './helpers.ts';
 
 let s: Seeded;
 test.beforeAll(async () => {
   s = await seed('Rocket launch');
 });
-
-async function exportStream(): Promise<string> {
-  const out = await mkdtemp(path.join(tmpdir(), 'livelog-export-'));
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/export.ts', s.slug, '--out', out], {
-    env: { ...process.env, LIVELOG_DB: E2E_DATABASE },
-  });
-  return path.join(out, 'index.html');
-}
 
 test('an author posts; open viewers see it live, a late viewer sees it from history, the export shows it', async ({ browser }) => {
   const viewers = [await viewerPage(browser, s), await viewerPage(browser, s)];
@@ -55,7 +41,7 @@ test('an author posts; open viewers see it live, a late viewer sees it from hist
     await expect(viewer.locator('.post')).toHaveCount(2);
   }
 
-  const exported = await exportStream();
+  const exported = await exportStream(s);
   const reader = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   await reader.goto(`file://${exported}`);
   await expect(reader.locator('h1')).toHaveText('Rocket launch');

@@ -39,13 +39,26 @@ try {
   await withDatabase(async ({ database }) => {
     progress(`reading the log of "${slug}"`);
     // The same fold the server uses, read straight from the database.
-    const projection = await loadStreamProjection(database, slug, renderPost);
+    // Photos are linked from the export's own media/ folder.
+    const projection = await loadStreamProjection(database, slug, (post, seq) => renderPost(post, seq, 'media/'));
     if (!projection) fail(`no stream named "${slug}"`);
     const { stream } = projection;
     const posts = projection.page(Infinity);
     progress(`${projection.head} changes folded into ${posts.length} posts`);
 
     await mkdir(outDir, { recursive: true });
+    // Only the photos of posts that still exist: a deleted post's photos stay out of the export.
+    const mediaIds = [...new Set(posts.flatMap(({ post }) => (post.media ?? []).map((m) => m.id)))];
+    if (mediaIds.length) await mkdir(path.join(outDir, 'media'), { recursive: true });
+    for (const [i, id] of mediaIds.entries()) {
+      const record = await database.media.findOne({ _id: id });
+      if (!record) {
+        progress(`photo ${id} is missing from the database; its post shows without it`);
+        continue;
+      }
+      await writeFile(path.join(outDir, 'media', `${id}.webp`), Buffer.from(record.bytes.buffer));
+      if ((i + 1) % 20 === 0 || i + 1 === mediaIds.length) progress(`copied ${i + 1}/${mediaIds.length} photos`);
+    }
     const exportedAt = new Date();
     const jsonLd = jsonForScript({
       '@context': 'https://schema.org',
@@ -75,7 +88,10 @@ try {
         seq,
         author: post.author.name,
         body: post.body,
+        pinned: post.pinned,
         createdAt: post.createdAt.toISOString(),
+        editedAt: post.editedAt?.toISOString(),
+        media: (post.media ?? []).map((m) => ({ ...m, file: `media/${m.id}.webp` })),
       })),
     };
     const updated = posts[0]?.post.createdAt ?? stream.createdAt;

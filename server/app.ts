@@ -11,12 +11,14 @@ import { MongoDoorbell } from './relay/mongo-doorbell.ts';
 import { Presence } from './relay/presence.ts';
 import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
+import { Images } from './media/images.ts';
 import { renderPost } from './render/views.ts';
 import { registerSecurity } from './plugins/security.ts';
 import { registerSessions } from './plugins/sessions.ts';
 import { registerErrors } from './plugins/errors.ts';
 import { registerAssets } from './plugins/assets.ts';
 import { healthRoutes } from './routes/health.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { authRoutes } from './routes/auth.ts';
 import { pageRoutes } from './routes/pages.ts';
 import { authorRoutes } from './routes/author.ts';
@@ -33,6 +35,7 @@ export interface Livelog {
   hub: LiveHub;
   users: Users;
   tokens: Tokens;
+  images: Images;
 }
 
 declare module 'fastify' {
@@ -90,6 +93,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     hub,
     users: new Users(database.users),
     tokens: new Tokens(database.tokens, database.users),
+    images: new Images(database.media),
   } satisfies Livelog);
 
   await registerErrors(app);
@@ -97,6 +101,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await registerSessions(app, database, config.LIVELOG_PUBLIC_URL);
   await registerAssets(app);
   await app.register(healthRoutes);
+  await app.register(mediaRoutes);
   await app.register(authRoutes);
   await app.register(pageRoutes);
   await app.register(authorRoutes);

@@ -1,6 +1,7 @@
 import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
 import type { ChangeRecord, StreamRecord } from '../stream/types.ts';
 import type { SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
+import type { MediaRecord } from '../media/images.ts';
 
 export interface Database {
   client: MongoClient;
@@ -10,6 +11,7 @@ export interface Database {
   users: Collection<UserRecord>;
   tokens: Collection<TokenRecord>;
   sessions: Collection<SessionRecord>;
+  media: Collection<MediaRecord>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
     users: db.collection<UserRecord>('users'),
     tokens: db.collection<TokenRecord>('tokens'),
     sessions: db.collection<SessionRecord>('sessions'),
+    media: db.collection<MediaRecord>('media'),
     async close() {
       // FerretDB has no sessions commands, so the driver's endSessions on close fails; harmless.
       await client.close().catch(() => {});

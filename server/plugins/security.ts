@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
+import multipart from '@fastify/multipart';
+import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../media/images.ts';
 
 /**
  * Who is making a change, for rate limits: the API token, else the logged-in session, else the
@@ -53,6 +55,12 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     strictTransportSecurity: false,
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
+  // Photos arrive as multipart (the author's form and the API). Fields land on request.body, files
+  // as Buffers, so routes validate one body whichever way it came; every part is bounded.
+  await app.register(multipart, {
+    attachFieldsToBody: 'keyValues',
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_PHOTOS_PER_POST, fields: 20, fieldSize: 64 * 1024, parts: 30 },
+  });
   // Limits apply per route (see changeRateLimit): reading a stream is never limited.
   await app.register(rateLimit, { global: false });
 }

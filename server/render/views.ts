@@ -17,9 +17,12 @@ export function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone. */
-export function renderPost(post: PostSnapshot, seq: number): string {
-  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime });
+/**
+ * The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone.
+ * Photos are linked under `mediaBase`: the server's /media/, or the export's own folder.
+ */
+export function renderPost(post: PostSnapshot, seq: number, mediaBase = '/media/'): string {
+  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime, mediaBase });
 }
 
 export function renderView(name: string, data: Record<string, unknown>): string {

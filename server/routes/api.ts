@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
-import { deletePost, editPost, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
+import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
 import type { AppendResult, Latest } from '../stream/projection.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { actorOf } from '../auth/users.ts';
 import { loadStream, SlugParams } from './pages.ts';
+import { MAX_ALT_LENGTH, MAX_PHOTOS_PER_POST, storePhotos } from '../media/images.ts';
 import { changeRateLimit } from '../plugins/security.ts';
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
@@ -15,8 +16,15 @@ import { changeRateLimit } from '../plugins/security.ts';
 const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
 const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
+const Alt = Type.String({ maxLength: MAX_ALT_LENGTH });
+/** Photos come as multipart file parts named `photo`, with `alt` texts in the same order. */
+export const PhotoFields = {
+  photo: Type.Optional(Type.Unsafe<unknown>({ description: 'one or more image files (multipart)' })),
+  alt: Type.Optional(Type.Union([Alt, Type.Array(Alt, { maxItems: MAX_PHOTOS_PER_POST })])),
+};
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
-const NewPostBody = Type.Object({ body: Body }, { additionalProperties: false });
+// Text may be empty when the post is a photo: publishPost checks that there is one or the other.
+const NewPostBody = Type.Object({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), ...PhotoFields }, { additionalProperties: false });
 const PatchBody = Type.Union(
   [
     Type.Object({ body: Body, baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
@@ -43,6 +51,7 @@ function latestJson(latest: Latest) {
         createdAt: post.createdAt.toISOString(),
         createdSeq: post.createdSeq,
         editedAt: post.editedAt?.toISOString(),
+        media: (post.media ?? []).map((m) => ({ ...m, url: `/media/${m.id}.webp` })),
       };
     }
     case 'deleted':
@@ -112,7 +121,9 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       const projection = await loadStream(app, request.params.slug);
-      const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body, key: keyOf(request) });
+      ensureMayPublish(projection, actorOf(request.apiUser!));
+      const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
+      const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body ?? '', key: keyOf(request), media });
       return changeReply(reply, result, 201);
     },
   );

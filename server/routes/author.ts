@@ -2,10 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { sessionUser } from '../plugins/sessions.ts';
 import { actorOf } from '../auth/users.ts';
-import { deletePost, editPost, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
+import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
 import type { AppendResult, StreamProjection } from '../stream/projection.ts';
 import type { Actor } from '../stream/types.ts';
 import { loadStream, SlugParams } from './pages.ts';
+import { PhotoFields } from './api.ts';
+import { storePhotos } from '../media/images.ts';
 import { changeRateLimit } from '../plugins/security.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
@@ -17,7 +19,7 @@ const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
 const Form = <T extends Record<string, TSchema>>(fields: T) =>
   Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
-const NewPostForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }) });
+const NewPostForm = Form({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })), ...PhotoFields });
 const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), baseSeq: Seq });
 const PinForm = Form({ pinned: Type.Union([Type.Literal('true'), Type.Literal('false')]) });
 const DeleteForm = Form({ baseSeq: Type.Optional(Seq) });
@@ -58,7 +60,11 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/posts',
     { schema: { params: SlugParams, body: NewPostForm }, preHandler: csrf, config: limited },
     (request, reply) =>
-      authorChange(request, reply, (projection, actor) => publishPost(projection, { actor, body: request.body.body, key: request.body.key })),
+      authorChange(request, reply, async (projection, actor) => {
+        ensureMayPublish(projection, actor);
+        const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
+        return publishPost(projection, { actor, body: request.body.body ?? '', key: request.body.key, media });
+      }),
   );
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof EditForm> }>(

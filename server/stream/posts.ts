@@ -1,6 +1,6 @@
 import createError from '@fastify/error';
 import { fingerprintOf, newPostId, type AppendResult, type StreamProjection, type PostView } from './projection.ts';
-import type { Actor, AuthorRef, StreamStatus } from './types.ts';
+import type { Actor, AuthorRef, MediaRef, StreamStatus } from './types.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -33,6 +33,8 @@ interface Keyed {
 
 export interface NewPost extends Keyed {
   body: string;
+  /** Photos already stored (see media/images.ts). */
+  media?: MediaRef[];
 }
 
 export interface PostChange extends Keyed {
@@ -70,12 +72,20 @@ function changeable(state: StreamProjection, change: PostChange, mustOwn: boolea
   return current;
 }
 
+/** Throws what publishing would refuse, before the caller spends work on photos. */
+export function ensureMayPublish(projection: StreamProjection, actor: Actor): void {
+  ensureAuthor(projection, actor);
+  ensureLive(projection);
+}
+
 /** Publishes a new post. */
 export async function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
-  const body = cleanBody(request.body);
+  const media = request.media ?? [];
+  // A photo can carry the whole message: text is optional then.
+  const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
   return projection.append({
     key: request.key,
-    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body }),
+    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body, media: media.map((m) => [m.id, m.alt]) }),
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
@@ -84,7 +94,15 @@ export async function publishPost(projection: StreamProjection, request: NewPost
         type: 'post',
         by: byOf(request.actor),
         postId: id,
-        post: { id, author: byOf(request.actor), body, createdAt: new Date(), createdSeq: seq, pinned: false },
+        post: {
+          id,
+          author: byOf(request.actor),
+          body,
+          createdAt: new Date(),
+          createdSeq: seq,
+          pinned: false,
+          ...(media.length ? { media } : {}),
+        },
       };
     },
   });

@@ -9,6 +9,14 @@ export interface Actor extends AuthorRef {
   admin: boolean;
 }
 
+/** How a post refers to a photo: only by the id the server issued (the hash of what it stored). */
+export interface MediaRef {
+  id: string;
+  alt: string;
+  width: number;
+  height: number;
+}
+
 /** The full state of a post after a change: replay sends this, never a diff. */
 export interface PostSnapshot {
   id: string;
@@ -19,6 +27,8 @@ export interface PostSnapshot {
   createdSeq: number;
   pinned: boolean;
   editedAt?: Date;
+  /** Photos, shown below the text in this order. */
+  media?: MediaRef[];
 }
 
 export type StreamStatus = 'live' | 'ended';

@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { Binary, type Collection } from 'mongodb';
+import createError from '@fastify/error';
+import { isDuplicateKey } from '../db/database.ts';
+import type { MediaRef } from '../stream/types.ts';
+
+// Photos. Whatever arrives is decoded by content (never by name or declared type), bounded in size
+// and pixels, and re-encoded: the stored file is one we wrote, with no EXIF (so no GPS position),
+// no scripts, no surprises. Stored as one document keyed by the SHA-256 of the re-encoded bytes,
+// which works the same on MongoDB and FerretDB (GridFS on FerretDB scans) and across instances.
+
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+export const MAX_PHOTOS_PER_POST = 4;
+export const MAX_ALT_LENGTH = 500;
+/** Decoding bigger images than this is refused before it can eat the server's memory. */
+const MAX_INPUT_PIXELS = 50_000_000;
+/** The longest side of a stored photo: plenty for a live blog, and a few hundred KB at most. */
+const MAX_SIDE = 2048;
+const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif']);
+
+export const NotAnImage = createError(
+  'LIVELOG_NOT_AN_IMAGE',
+  'That file is not a photo Livelog accepts (JPEG, PNG, WebP, GIF, AVIF or HEIF; no SVG)',
+  415,
+);
+export const ImageTooLarge = createError('LIVELOG_IMAGE_TOO_LARGE', `A photo may have at most ${MAX_INPUT_PIXELS / 1e6} megapixels`, 413);
+export const TooManyPhotos = createError('LIVELOG_TOO_MANY_PHOTOS', `A post has at most ${MAX_PHOTOS_PER_POST} photos`, 400);
+export const MediaNotFound = createError('LIVELOG_MEDIA_NOT_FOUND', 'No such photo', 404);
+
+export interface MediaRecord {
+  _id: string; // hex SHA-256 of `bytes`
+  type: 'image/webp';
+  width: number;
+  height: number;
+  bytes: Binary;
+  createdAt: Date;
+}
+
+
+export const MEDIA_ID_PATTERN = '^[0-9a-f]{64}$';
+
+export class Images {
+  constructor(private readonly media: Collection<MediaRecord>) {}
+
+  /** Checks, re-encodes and stores one uploaded photo; the same photo twice is stored once. */
+  async store(upload: Buffer, alt: string): Promise<MediaRef> {
+    let format: string | undefined;
+    let pixels = 0;
+    try {
+      const metadata = await sharp(upload, { limitInputPixels: false }).metadata();
+      format = metadata.format;
+      pixels = (metadata.width ?? 0) * (metadata.height ?? 0);
+    } catch {
+      throw new NotAnImage();
+    }
+    if (!format || !ACCEPTED_FORMATS.has(format)) throw new NotAnImage();
+    if (pixels > MAX_INPUT_PIXELS) throw new ImageTooLarge();
+    let output: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      output = await sharp(upload, { limitInputPixels: MAX_INPUT_PIXELS })
+        .rotate() // apply the EXIF orientation before the EXIF is dropped
+        .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: 82 })
+        .toBuffer({ resolveWithObject: true });
+    } catch {
+      throw new NotAnImage();
+    }
+    const id = createHash('sha256').update(output.data).digest('hex');
+    const record: MediaRecord = {
+      _id: id,
+      type: 'image/webp',
+      width: output.info.width,
+      height: output.info.height,
+      bytes: new Binary(output.data),
+      createdAt: new Date(),
+    };
+    try {
+      await this.media.insertOne(record);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    return { id, alt: cleanAlt(alt), width: record.width, height: record.height };
+  }
+
+  async get(id: string): Promise<MediaRecord | null> {
+    return this.media.findOne({ _id: id });
+  }
+
+  /** Removes photos no longer referred to (a purge): whoever asks must know none is in use. */
+  async remove(ids: string[]): Promise<void> {
+    if (ids.length) await this.media.deleteMany({ _id: { $in: ids } });
+  }
+}
+
+function cleanAlt(alt: string): string {
+  return alt.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_ALT_LENGTH);
+}
+
+export const NotAFile = createError('LIVELOG_NOT_A_FILE', 'photo must be a file upload (multipart/form-data)', 400);
+
+/**
+ * The photos of a form or API request: one or several `photo` file parts, with `alt` texts in the
+ * same order. An empty part (a form sent with no file chosen) is no photo.
+ */
+export async function storePhotos(images: Images, photo: unknown, alt: unknown): Promise<MediaRef[]> {
+  const files = (photo === undefined ? [] : Array.isArray(photo) ? photo : [photo]).filter(
+    (file) => !(Buffer.isBuffer(file) && file.length === 0),
+  );
+  if (files.length > MAX_PHOTOS_PER_POST) throw new TooManyPhotos();
+  if (!files.every((file) => Buffer.isBuffer(file))) throw new NotAFile();
+  const alts = alt === undefined ? [] : Array.isArray(alt) ? alt : [alt];
+  const stored: MediaRef[] = [];
+  for (const [i, file] of (files as Buffer[]).entries()) stored.push(await images.store(file, String(alts[i] ?? '')));
+  return stored;
+}
