@@ -7,6 +7,8 @@ import { loadStreamProjection } from '../server/stream/projections.ts';
 import { setAuthor } from '../server/stream/posts.ts';
 import { StreamNotFound } from '../server/stream/errors.ts';
 import { renderPost } from '../server/render/views.ts';
+import { purgePost } from '../server/stream/purge.ts';
+import { Images } from '../server/media/images.ts';
 import type { Database } from '../server/db/database.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
@@ -18,7 +20,8 @@ const USAGE = `usage:
   npm run livelog -- token revoke ID
   npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT]
   npm run livelog -- stream add-author SLUG NAME
-  npm run livelog -- stream remove-author SLUG NAME`;
+  npm run livelog -- stream remove-author SLUG NAME
+  npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)`;
 
 const { values, positionals } = (() => {
   try {
@@ -99,6 +102,12 @@ try {
       case 'stream create': {
         const stream = await new Streams(database.streams).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description);
         console.log(`stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
+        break;
+      }
+      case 'post purge': {
+        const result = await purgePost(database.changes, new Images(database.media), need(first, 'SLUG'), need(second, 'POST_ID'));
+        if (!result) fail(`no post ${second} in stream "${first}"`);
+        console.log(`purged ${result.records} old version(s) of post ${second} and ${result.photos} photo(s) nothing else shows`);
         break;
       }
       case 'stream add-author':

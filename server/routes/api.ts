@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
-import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
+import { purgePost } from '../stream/purge.ts';
+import { AdminOnly, deletePost, editPost, ensureMayPublish, pinPost, PostNotFound, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
 import type { AppendResult, Latest } from '../stream/projection.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { actorOf } from '../auth/users.ts';
@@ -150,6 +151,21 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
       const result = await deletePost(projection, { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
+    },
+  );
+
+  // Legal and privacy requests: an admin redacts a post's old versions (all of them once it is
+  // deleted) and the photos nothing else shows.
+  app.post<{ Params: Static<typeof PostParams> }>(
+    '/streams/:slug/posts/:id/purge',
+    { schema: { params: PostParams }, preValidation: requireToken, config: limited },
+    async (request, reply) => {
+      if (!request.apiUser!.admin) throw new AdminOnly();
+      const projection = await loadStream(app, request.params.slug);
+      const result = await purgePost(app.livelog.database.changes, app.livelog.images, projection.slug, request.params.id);
+      if (!result) throw new PostNotFound();
+      request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.apiUser!.name }, 'post history purged');
+      return { purgedVersions: result.records, deletedPhotos: result.photos };
     },
   );
 
