@@ -62,7 +62,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   const token = await new Tokens(database.tokens, database.users).create(author, 'test');
   const slug = 'launch';
   await new Streams(database.streams).create(slug, 'The launch', author._id);
-  const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
+  const app = await buildApp({ config, database, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   await addAuthor(app, slug, author);
   return {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sensible from '@fastify/sensible';
+import createError from '@fastify/error';
 import { MongoNetworkError, MongoServerSelectionError, MongoNetworkTimeoutError } from 'mongodb';
 import { DatabaseUnavailable } from '../stream/errors.ts';
 import { renderView } from '../render/views.ts';
@@ -12,7 +13,7 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
   await app.register(sensible);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
-    const error = isDatabaseOutage(raw) ? new DatabaseUnavailable({ cause: raw }) : raw;
+    const error = isDatabaseOutage(raw) ? new DatabaseUnavailable({ cause: raw }) : isBrokenMultipart(raw) ? new BrokenMultipart({ cause: raw }) : raw;
     const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     const exposed = statusCode < 500 || error instanceof DatabaseUnavailable;
     if (statusCode >= 500) request.log.error({ err: raw }, 'request failed');
@@ -53,6 +54,13 @@ function httpReason(statusCode: number): string {
       statusCode
     ] ?? (statusCode >= 500 ? 'Internal Server Error' : 'Error')
   );
+}
+
+const BrokenMultipart = createError('LIVELOG_BROKEN_MULTIPART', 'The multipart/form-data body is malformed', 400);
+
+/** The multipart parser (busboy) throws plain errors, with no status, for bodies it cannot read. */
+function isBrokenMultipart(error: FastifyError): boolean {
+  return !error.statusCode && /^Multipart: |Unexpected end of (form|multipart data)|Malformed part header|Part terminated early/.test(error.message);
 }
 
 function isDatabaseOutage(error: unknown): boolean {
