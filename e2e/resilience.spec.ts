@@ -117,3 +117,31 @@ test('where websockets are blocked, the page falls back to Server-Sent Events an
   await api(request, s).post('delivered over SSE');
   await expect(page.locator('.post').filter({ hasText: 'delivered over SSE' })).toBeVisible();
 });
+
+test('a viewer that misses a live frame notices the jump in seqs and resumes exactly', async ({ browser, request }) => {
+  const s = await seed('Lossy link');
+  const page = await (await browser.newContext()).newPage();
+  let dropped = 0;
+  let lostSeq = -1;
+  // A link that loses one message: the page must not show a hole.
+  await page.routeWebSocket(/\/live/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      const frame = JSON.parse(String(message));
+      if (frame.t === 'post' && frame.seq === lostSeq && dropped === 0) {
+        dropped++;
+        return;
+      }
+      ws.send(message);
+    });
+  });
+  await page.goto(`/s/${s.slug}`);
+  await expect(page.locator('#live-status')).toHaveAttribute('data-state', 'live');
+  const a = api(request, s);
+  const first = await a.post('one');
+  lostSeq = first.seq + 1;
+  await a.post('two (its frame is lost)');
+  await a.post('three');
+  await expect.poll(() => shownPosts(page)).toEqual(await a.expected());
+  expect(dropped).toBe(1);
+});

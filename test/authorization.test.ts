@@ -100,6 +100,11 @@ const pageRoutes: { route: string; form: (post: { id: string; seq: number }) => 
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
   },
   {
+    route: 'POST /admin/tokens/:id/revoke',
+    form: () => [`/admin/tokens/${'ab'.repeat(6)}/revoke`, {}],
+    expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 404 }, // admitted; no such token
+  },
+  {
     route: 'POST /admin/tokens',
     form: () => ['/admin/tokens', { name: 'reporter', label: 'made by admin' }],
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 200 },
