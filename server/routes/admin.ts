@@ -7,7 +7,7 @@ import { actorOf, NAME_PATTERN, UserNotFound } from '../auth/users.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { setAuthor } from '../stream/posts.ts';
 import { SLUG_PATTERN } from '../stream/types.ts';
-import { loadStream, SlugParams } from './pages.ts';
+import { SlugParams } from './schemas.ts';
 
 // The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.
 
@@ -102,7 +102,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const member = await users.byName(request.body.name);
       if (!member) throw new UserNotFound(request.body.name);
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       await setAuthor(projection, {
         actor: actorOf(request.admin!),
         member: { id: member._id, name: member.name },
@@ -118,7 +118,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const owner = await users.byName(request.body.name);
     if (!owner) throw new UserNotFound(request.body.name);
     const stream = request.body.stream || undefined;
-    if (stream) await loadStream(app, stream);
+    if (stream) await app.livelog.projections.require(stream);
     const token = await tokens.create(owner, request.body.label, stream);
     reply.header('cache-control', 'no-store');
     return page(request, reply, { newToken: { token, user: owner.name, label: request.body.label, stream } });

@@ -7,22 +7,15 @@ import { AdminOnly, deletePost, editPost, ensureMayPublish, pinPost, PostNotFoun
 import type { AppendResult, Latest } from '../stream/projection.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { actorOf } from '../auth/users.ts';
-import { loadStream, SlugParams } from './pages.ts';
-import { MAX_ALT_LENGTH, MAX_PHOTOS_PER_POST, storePhotos } from '../media/images.ts';
+import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
+import { storePhotos } from '../media/images.ts';
 import { changeRateLimit } from '../plugins/security.ts';
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
 
 const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
-const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
 const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
-const Alt = Type.String({ maxLength: MAX_ALT_LENGTH });
-/** Photos come as multipart file parts named `photo`, with `alt` texts in the same order. */
-export const PhotoFields = {
-  photo: Type.Optional(Type.Unsafe<unknown>({ description: 'one or more image files (multipart)' })),
-  alt: Type.Optional(Type.Union([Alt, Type.Array(Alt, { maxItems: MAX_PHOTOS_PER_POST })])),
-};
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
 // Text may be empty when the post is a photo: publishPost checks that there is one or the other.
 const NewPostBody = Type.Object({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), ...PhotoFields }, { additionalProperties: false });
@@ -33,7 +26,7 @@ const PatchBody = Type.Union(
   ],
   { description: 'either new text or a pin state' },
 );
-const DeleteQuery = Type.Object({ baseSeq: Type.Optional(Type.String({ pattern: '^[0-9]{1,12}$' })) });
+const DeleteQuery = Type.Object({ baseSeq: Type.Optional(SeqText) });
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
@@ -104,7 +97,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const point = parseResumePoint(request.query.since);
       if (!point) return reply.badRequest('querystring/since must be SEQ or EPOCH.SEQ, like 42 or abc123.42');
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const after = replayAfter(point, projection);
       return {
         stream: projection.slug,
@@ -121,7 +114,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts',
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       ensureMayPublish(projection, actorOf(request.apiUser!));
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
       const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body ?? '', key: keyOf(request), media });
@@ -133,7 +126,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const change = { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
       const result =
         'body' in request.body
@@ -147,7 +140,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
       const result = await deletePost(projection, { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
@@ -161,7 +154,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: PostParams }, preValidation: requireToken, config: limited },
     async (request, reply) => {
       if (!request.apiUser!.admin) throw new AdminOnly();
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const result = await purgePost(app.livelog.database.changes, app.livelog.images, projection.slug, request.params.id);
       if (!result) throw new PostNotFound();
       request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.apiUser!.name }, 'post history purged');
@@ -173,7 +166,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/status',
     { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
     async (request, reply) => {
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const result = await setStatus(projection, { actor: actorOf(request.apiUser!), status: request.body.status, key: keyOf(request) });
       return changeReply(reply, result);
     },

@@ -5,8 +5,7 @@ import { actorOf } from '../auth/users.ts';
 import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
 import type { AppendResult, StreamProjection } from '../stream/projection.ts';
 import type { Actor } from '../stream/types.ts';
-import { loadStream, SlugParams } from './pages.ts';
-import { PhotoFields } from './api.ts';
+import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
 import { changeRateLimit } from '../plugins/security.ts';
 
@@ -14,8 +13,6 @@ import { changeRateLimit } from '../plugins/security.ts';
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
 // and the page stays as it is.
 
-const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Type.String({ format: 'uuid' }) });
-const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
 const Form = <T extends Record<string, TSchema>>(fields: T) =>
   Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
@@ -44,7 +41,7 @@ async function authorChange(
     if (wantsJson(request)) return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
     return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}`)}`, 303);
   }
-  const projection = await loadStream(request.server, slug);
+  const projection = await request.server.livelog.projections.require(slug);
   const { record, replayed } = await change(projection, actorOf(user));
   request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
   if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
@@ -105,7 +102,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   // The Markdown source and version of one post, for editing in place.
   app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
-    const view = (await loadStream(app, request.params.slug)).post(request.params.id);
+    const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
     if (!view) throw new PostNotFound();
     reply.header('cache-control', 'no-store');
     return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, authorId: view.post.author.id };

@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
 import { websocketTransport } from '../live/websocket.ts';
 import { sseTransport } from '../live/sse.ts';
-import { loadStream, SlugParams } from './pages.ts';
+import { SlugParams } from './schemas.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
@@ -53,7 +53,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       const lastEventId = request.headers['last-event-id'];
       const point = parseResumePoint(typeof lastEventId === 'string' && lastEventId ? lastEventId : request.query.since);
       if (!point) return reply.badRequest('since (or Last-Event-ID) must be SEQ or EPOCH.SEQ');
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       reply.hijack();
       app.livelog.hub.attach(projection, sseTransport(reply.raw, projection.stream.epoch), replayAfter(point, projection));
     },

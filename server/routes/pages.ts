@@ -3,24 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { StreamNotFound } from '../stream/errors.ts';
 import { MAX_BODY_LENGTH } from '../stream/posts.ts';
-import { SLUG_PATTERN } from '../stream/types.ts';
-import type { StreamProjection } from '../stream/projection.ts';
+import { SeqText, SlugParams } from './schemas.ts';
 
 export const PAGE_SIZE = 50;
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
 
-export const SlugParams = Type.Object({ slug: Type.String({ pattern: SLUG_PATTERN }) });
-const Seq = Type.String({ pattern: '^[0-9]{1,12}$' });
-const StreamQuery = Type.Object({ before: Type.Optional(Seq), at: Type.Optional(Seq) });
-
-export async function loadStream(app: FastifyInstance, slug: string): Promise<StreamProjection> {
-  const projection = await app.livelog.projections.get(slug);
-  if (!projection) throw new StreamNotFound(slug);
-  return projection;
-}
+const StreamQuery = Type.Object({ before: Type.Optional(SeqText), at: Type.Optional(SeqText) });
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', async (request, reply) => {
@@ -34,7 +24,7 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug',
     { schema: { params: SlugParams, querystring: StreamQuery } },
     async (request, reply) => {
-      const projection = await loadStream(app, request.params.slug);
+      const projection = await app.livelog.projections.require(request.params.slug);
       const before = request.query.before === undefined ? undefined : Number(request.query.before);
       const at = request.query.at === undefined ? undefined : Number(request.query.at);
       // After a no-JavaScript post the author lands here with ?at=SEQ: if another instance took the

@@ -2,7 +2,7 @@ import type { Collection } from 'mongodb';
 import type { Logger } from 'pino';
 import { ChangeLog } from './log.ts';
 import { StreamProjection, type RenderPost } from './projection.ts';
-import { DatabaseUnavailable } from './errors.ts';
+import { DatabaseUnavailable, StreamNotFound } from './errors.ts';
 import type { ChangeRecord, StreamRecord } from './types.ts';
 
 export interface ProjectionsOptions {
@@ -44,6 +44,13 @@ export class Projections {
       );
     }
     return pending;
+  }
+
+  /** The stream's projection; a missing stream is a 404 to whoever asked. */
+  async require(slug: string): Promise<StreamProjection> {
+    const projection = await this.get(slug);
+    if (!projection) throw new StreamNotFound(slug);
+    return projection;
   }
 
   private async load(slug: string): Promise<StreamProjection | null> {
