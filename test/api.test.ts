@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Tokens } from '../server/auth/tokens.ts';
 import { testApp, type TestApp } from './helpers.ts';
 
 let t: TestApp;
@@ -127,6 +128,12 @@ test('a malformed since gets 400', async () => {
     const response = await t.app.inject(`/api/streams/${t.slug}/posts?since=${since}`);
     assert.equal(response.statusCode, 400, since);
   }
+});
+
+test('a token shows when it was last used', async () => {
+  const listed = await new Tokens(t.database.tokens, t.database.users).list();
+  const used = listed.find((token) => token.name === 'test')!;
+  assert.ok(used.lastUsedAt && Date.now() - used.lastUsedAt.getTime() < 60_000);
 });
 
 test('health and readiness answer', async () => {

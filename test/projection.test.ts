@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChangeLog } from '../server/stream/log.ts';
 import { StreamProjection } from '../server/stream/projection.ts';
-import { publishPost } from '../server/stream/posts.ts';
+import { publishPost, setAuthor } from '../server/stream/posts.ts';
 import { Streams } from '../server/stream/streams.ts';
 import { renderPost } from '../server/render/views.ts';
 import { testDatabase } from './helpers.ts';
@@ -75,4 +75,15 @@ test('empty, oversized and NUL-containing posts are refused before the database'
     await assert.rejects(publishPost(projection, { actor, body, key: `bad-${body.length}` }), (e: { statusCode?: number }) => e.statusCode === 400);
   }
   assert.equal(projection.head, head);
+});
+
+test('two admins adding different authors at the same moment, from two processes, both take effect', async () => {
+  const a = await projectionOf();
+  const b = await projectionOf();
+  await Promise.all([
+    setAuthor(a, { actor, member: { id: 'author-1', name: 'One' }, active: true, key: 'member-1' }),
+    setAuthor(b, { actor, member: { id: 'author-2', name: 'Two' }, active: true, key: 'member-2' }),
+  ]);
+  const fresh = await projectionOf();
+  assert.deepEqual([...fresh.authors.keys()].sort(), ['author-1', 'author-2']);
 });
