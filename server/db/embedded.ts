@@ -30,7 +30,7 @@ export interface EmbeddedOptions {
 export class EmbeddedDatabaseError extends Error {}
 
 /** Builds FerretDB if it is not cached yet (progress goes to the log) and returns its path. */
-export async function ensureFerretdb(logger: Logger): Promise<string> {
+async function ensureFerretdb(logger: Logger): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile('bash', [BUILD_SCRIPT], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       if (error) {

@@ -38,7 +38,6 @@ export interface MediaRecord {
 }
 
 
-export const MEDIA_ID_PATTERN = '^[0-9a-f]{64}$';
 
 export class Images {
   constructor(private readonly media: Collection<MediaRecord>) {}

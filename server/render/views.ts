@@ -7,8 +7,8 @@ import { renderMarkdown } from './markdown.ts';
 // The eta views, shared by the live page, the pushes to viewers and the static export: one partial
 // renders a post everywhere, so the three can never drift apart.
 
-export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
-export const STYLESHEET_PATH = fileURLToPath(new URL('../../client/livelog.css', import.meta.url));
+const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+const STYLESHEET_PATH = fileURLToPath(new URL('../../client/livelog.css', import.meta.url));
 
 const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: false });
 

@@ -6,7 +6,7 @@ import { sessionUser } from '../plugins/sessions.ts';
 import { MAX_BODY_LENGTH } from '../stream/posts.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 
-export const PAGE_SIZE = 50;
+const PAGE_SIZE = 50;
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
 

@@ -135,7 +135,9 @@ export class StreamProjection extends EventEmitter {
   }
 
   get postCount(): number {
-    return this.page(Infinity).length;
+    let count = 0;
+    for (const view of this.posts.values()) if (view.kind === 'post') count++;
+    return count;
   }
 
   /**
