@@ -204,7 +204,7 @@ class LiveConnection {
 }
 
 /** Sends an author's change the way the plain form would, asking for JSON instead of a redirect. */
-async function send(url: string, fields: Record<string, string> | FormData, csrf: string): Promise<{ ok: boolean; message: string }> {
+async function send(url: string, fields: Record<string, string> | FormData, csrf: string): Promise<{ ok: boolean; message: string; code?: string }> {
   let body: URLSearchParams | FormData;
   if (fields instanceof FormData) {
     fields.set('_csrf', csrf);
@@ -215,8 +215,8 @@ async function send(url: string, fields: Record<string, string> | FormData, csrf
   try {
     const response = await fetch(url, { method: 'POST', headers: { accept: 'application/json' }, body, credentials: 'same-origin' });
     if (response.ok) return { ok: true, message: '' };
-    const error = (await response.json().catch(() => ({}))) as { message?: string };
-    return { ok: false, message: error.message ?? response.statusText };
+    const error = (await response.json().catch(() => ({}))) as { message?: string; code?: string };
+    return { ok: false, message: error.message ?? response.statusText, code: error.code };
   } catch {
     return { ok: false, message: 'the server cannot be reached' };
   }
@@ -281,6 +281,12 @@ class Composer {
       this.body.value = '';
       this.key.value = crypto.randomUUID();
       this.status.textContent = 'Published.';
+    } else if (result.code === 'LIVELOG_KEY_REUSED') {
+      // An earlier attempt of this draft did reach the server (its answer was lost), and the text
+      // has changed since: that earlier version is what was published.
+      this.key.value = crypto.randomUUID();
+      this.saveDraft();
+      this.status.textContent = 'An earlier version of this draft was already published. Publish again to post this text as a new update.';
     } else {
       this.status.textContent = `Not published: ${result.message}. Your draft is kept; try again.`;
     }

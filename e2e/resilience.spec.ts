@@ -145,3 +145,24 @@ test('a viewer that misses a live frame notices the jump in seqs and resumes exa
   await expect.poll(() => shownPosts(page)).toEqual(await a.expected());
   expect(dropped).toBe(1);
 });
+
+test('when an earlier attempt of a draft was published but its answer lost, changing and re-sending the draft says so and posts it anew', async ({ browser, request }) => {
+  const s = await seed('Lost answer');
+  const page = await (await browser.newContext()).newPage();
+  await logIn(page, s);
+  await page.getByLabel(/New update/).fill('First wording');
+  // The first attempt reaches the server, but its answer never reaches the page.
+  await page.route(`**/s/${s.slug}/posts`, async (route) => {
+    await route.fetch();
+    await route.abort('connectionreset');
+  }, { times: 1 });
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#compose-status')).toContainText('cannot be reached');
+  await page.getByLabel(/New update/).fill('Second wording');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#compose-status')).toContainText('An earlier version of this draft was already published');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('#compose-status')).toHaveText('Published.');
+  const { posts } = await (await request.get(`/api/streams/${s.slug}/posts`)).json();
+  expect(posts.map((p: { body: string }) => p.body)).toEqual(['First wording', 'Second wording']);
+});
