@@ -11,7 +11,7 @@ export interface PostView {
   post: PostSnapshot;
   /** Seq of the latest change that touched the post. */
   seq: number;
-  html: string;
+  readonly html: string;
 }
 
 /** A deleted post: replay tells viewers to remove it, and never serves its text again. */
@@ -253,7 +253,18 @@ export class StreamProjection extends EventEmitter {
       this.posts.set(record.postId, deleted);
       return deleted;
     }
-    const view: PostView = { kind: 'post', post: record.post, seq, html: this.render(record.post, seq) };
+    const { post } = record;
+    const render = this.render;
+    let html: string | undefined;
+    // Rendered on first use: loading a long log does not render versions nobody will see again.
+    const view: PostView = {
+      kind: 'post',
+      post,
+      seq,
+      get html() {
+        return (html ??= render(post, seq));
+      },
+    };
     this.posts.set(record.postId, view);
     return view;
   }
