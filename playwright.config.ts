@@ -35,6 +35,7 @@ export default defineConfig({
       LOG_LEVEL: 'warn',
       MONGODB_URL: process.env.MONGODB_URL ?? '',
       LIVELOG_CHANGES_PER_MINUTE: '100000', // tests publish far faster than any author
+      LIVELOG_PRESENCE_MS: '500',
     },
   },
 });

@@ -29,6 +29,8 @@ test('an author posts; open viewers see it live, a late viewer sees it from hist
     await expectNoReload(viewer);
   }
   expect(Date.now() - published).toBeLessThan(3000);
+  // Two viewers and the author's own page are watching.
+  for (const viewer of viewers) await expect(viewer.locator('#viewers')).toHaveText('· 3 viewers');
 
   const late = await viewerPage(browser, s);
   await expect(late.locator('.post').filter({ hasText: 'Lift-off!' })).toBeVisible();
