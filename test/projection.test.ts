@@ -1,28 +1,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChangeLog } from '../server/stream/log.ts';
-import { StreamProjection } from '../server/stream/projection.ts';
+import { loadStreamProjection } from '../server/stream/projections.ts';
 import { publishPost, setAuthor } from '../server/stream/posts.ts';
 import { Streams } from '../server/stream/streams.ts';
 import { renderPost } from '../server/render/views.ts';
 import { testDatabase } from './helpers.ts';
-import type { StreamRecord } from '../server/stream/types.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
-let stream: StreamRecord;
 const actor = { id: 'u1', name: 'Ada', admin: true };
 
 before(async () => {
   database = await testDatabase();
-  stream = await new Streams(database.streams).create('match', 'The match', 'u1');
+  await new Streams(database.streams).create('match', 'The match', 'u1');
 });
 after(() => database.drop());
 
-const projectionOf = async () => {
-  const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
-  await projection.load();
-  return projection;
-};
+const projectionOf = async () => (await loadStreamProjection(database, 'match', renderPost))!;
 
 test('posts get contiguous seqs and the page shows them newest first', async () => {
   const projection = await projectionOf();

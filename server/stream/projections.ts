@@ -23,13 +23,10 @@ export interface ProjectionsOptions {
  */
 export class Projections {
   private readonly loaded = new Map<string, Promise<StreamProjection | null>>();
-  private readonly log: ChangeLog;
   private timer: NodeJS.Timeout | undefined;
   private catchingUp = false;
 
-  constructor(private readonly options: ProjectionsOptions) {
-    this.log = new ChangeLog(options.changes);
-  }
+  constructor(private readonly options: ProjectionsOptions) {}
 
   /** The stream's projection, or null if there is no such stream. */
   get(slug: string): Promise<StreamProjection | null> {
@@ -55,22 +52,16 @@ export class Projections {
 
   private async load(slug: string): Promise<StreamProjection | null> {
     const started = Date.now();
-    let stream: StreamRecord | null;
+    let projection: StreamProjection | null;
     try {
-      stream = await this.options.streams.findOne({ _id: slug });
-    } catch (error) {
-      throw new DatabaseUnavailable({ cause: error });
-    }
-    if (!stream) return null;
-    const projection = new StreamProjection(stream, this.log, this.options.render);
-    const { onAppended } = this.options;
-    if (onAppended) projection.on('appended', (record: ChangeRecord) => onAppended(record.stream, record.seq));
-    try {
-      await projection.load();
+      projection = await loadStreamProjection(this.options, slug, this.options.render);
     } catch (error) {
       if (error instanceof DatabaseUnavailable) throw error;
       throw new DatabaseUnavailable({ cause: error });
     }
+    if (!projection) return null;
+    const { onAppended } = this.options;
+    if (onAppended) projection.on('appended', (record: ChangeRecord) => onAppended(record.stream, record.seq));
     this.options.logger.info(
       { stream: slug, head: projection.head, posts: projection.postCount, ms: Date.now() - started },
       'stream loaded',
