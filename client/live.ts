@@ -296,19 +296,20 @@ class Composer {
 
 /** Edit, pin and delete buttons on each post the author may change, and the stream's end/reopen. */
 class AuthorControls {
-  private readonly userId: string;
+  /** Names, not ids: user names are public (they sign every post) and unique; ids stay inside. */
+  private readonly userName: string;
   private readonly admin: boolean;
   private readonly csrf: string;
 
   constructor(tools: HTMLElement, private readonly slug: string) {
-    this.userId = tools.dataset.userId!;
+    this.userName = tools.dataset.user!;
     this.admin = tools.dataset.admin === 'true';
     this.csrf = tools.dataset.csrf!;
   }
 
   decorate(article: HTMLElement): void {
     const id = article.dataset.postId!;
-    const own = this.admin || article.dataset.authorId === this.userId;
+    const own = this.admin || article.dataset.author === this.userName;
     const bar = document.createElement('div');
     bar.className = 'post-actions';
     const button = (label: string, action: () => void) => {

@@ -1,9 +1,11 @@
 // Bundles the browser script and copies the stylesheet into dist/client, served under /assets/.
 import { build } from 'esbuild';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 
 const out = new URL('../dist/client/', import.meta.url);
 await mkdir(out, { recursive: true });
+// A map left by an older build would still be served.
+await rm(new URL('live.js.map', out), { force: true });
 await build({
   entryPoints: [new URL('../client/live.ts', import.meta.url).pathname],
   outfile: new URL('live.js', out).pathname,
@@ -11,7 +13,8 @@ await build({
   format: 'esm',
   target: ['es2020'],
   minify: true,
-  sourcemap: true,
+  // No source map: dist/client is served as it is, and the readable source is in the repository.
+  sourcemap: false,
   logLevel: 'warning',
 });
 await copyFile(new URL('../client/livelog.css', import.meta.url), new URL('livelog.css', out));

@@ -40,7 +40,7 @@ try {
     progress(`reading the log of "${slug}"`);
     // The same fold the server uses, read straight from the database.
     // Photos are linked from the export's own media/ folder.
-    const projection = await loadStreamProjection(database, slug, (post, seq) => renderPost(post, seq, 'media/'));
+    const projection = await loadStreamProjection(database, slug, (post, seq, stream) => renderPost(post, seq, stream, 'media/'));
     if (!projection) fail(`no stream named "${slug}"`);
     const { stream } = projection;
     const posts = projection.page(Infinity);

@@ -14,6 +14,8 @@ import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
 import { renderPost } from './render/views.ts';
 import { registerSecurity } from './plugins/security.ts';
+import { requestIdGenerator, trustedProxies } from './plugins/proxies.ts';
+import { registerChangeGuards } from './plugins/changes.ts';
 import { registerSessions } from './plugins/sessions.ts';
 import { registerErrors } from './plugins/errors.ts';
 import { registerAssets } from './plugins/assets.ts';
@@ -52,13 +54,24 @@ export interface AppOptions {
 
 /** The whole application as a Fastify instance, without listening: tests call `inject()` on it. */
 export async function buildApp({ config, database, logger }: AppOptions): Promise<FastifyInstance> {
+  const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
     loggerInstance: logger as FastifyServerOptions['loggerInstance'],
-    trustProxy: true,
+    // request.ip is the client's address: X-Forwarded-For counts only through configured proxies.
+    trustProxy,
     bodyLimit: 256 * 1024,
-    // Request ids unique across instances and restarts, or the proxy's own when it sends one.
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    // Request ids unique across instances and restarts, or a trusted proxy's own.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(trustProxy),
+    // A request must arrive whole within these, or its connection is cut: a client dripping a body
+    // (or headers) a byte at a time cannot hold a connection and its buffers for minutes.
+    requestTimeout: config.LIVELOG_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: config.LIVELOG_KEEPALIVE_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.LIVELOG_HEADERS_TIMEOUT_MS, config.LIVELOG_REQUEST_TIMEOUT_MS),
+      // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
+      connectionsCheckingInterval: Math.min(1000, config.LIVELOG_HEADERS_TIMEOUT_MS),
+    },
     // No type coercion: a number where text belongs is a 400, not a string "42".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
@@ -99,6 +112,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await registerErrors(app);
   await registerSecurity(app);
   await registerSessions(app, database, config.LIVELOG_PUBLIC_URL);
+  registerChangeGuards(app);
   await registerAssets(app);
   await app.register(healthRoutes);
   await app.register(mediaRoutes);

@@ -25,9 +25,21 @@ const ConfigSchema = Type.Object({
   LIVELOG_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 4 * 1024 * 1024 }),
   /** Doorbells kept in the capped collection (LIVELOG_RELAY=mongo); only the last seconds matter. */
   LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000 }),
-  /** Changes (posts, edits, …) one token or author may make per minute. */
+  /** Changes (posts, edits, pins, deletes, status, authors, purges) one user may make per minute,
+   *  counted together across every route and every token of theirs. */
   LIVELOG_CHANGES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 120 }),
   LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
+  /** Reverse proxies whose X-Forwarded-For / X-Request-Id are believed: comma-separated addresses or
+   *  CIDRs, or proxy-addr's names (loopback, linklocal, uniquelocal). Unset: nobody's. */
+  LIVELOG_TRUST_PROXY: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z.:/,\\s]{1,2000}$' })),
+  /** Photo uploads handled at once; past it a new upload gets 503 with Retry-After. */
+  LIVELOG_MAX_UPLOADS: Type.Integer({ minimum: 1, maximum: 1000, default: 4 }),
+  /** Time to receive a whole request (headers and body): a dripping body is cut after it. */
+  LIVELOG_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 3_600_000, default: 120_000 }),
+  /** Time to receive a request's headers. */
+  LIVELOG_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 3_600_000, default: 20_000 }),
+  /** How long an idle keep-alive connection stays open between requests. */
+  LIVELOG_KEEPALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

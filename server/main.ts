@@ -19,6 +19,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'livelog' } });
+  // Requests' errors are answered by Fastify's error handler, one request at a time. A promise that
+  // nobody awaited is a bug to log, not a reason to drop every viewer: the process stays up.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it)'));
+  // A thrown error nobody caught leaves the process in an unknown state: log it and exit, so the
+  // supervisor (deploy/livelog.service) starts a clean one and viewers resume by seq.
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
+    process.exit(1);
+  });
 
   let opened;
   try {

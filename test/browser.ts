@@ -6,11 +6,18 @@ export class Browser {
   private cookies = new Map<string, string>();
   constructor(private readonly app: FastifyInstance) {}
 
-  async request(method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<LightMyRequestResponse> {
+  async request(
+    method: 'GET' | 'POST',
+    url: string,
+    form?: Record<string, string>,
+    /** As if from another address, or through a proxy (extra headers). */
+    from: { remoteAddress?: string; headers?: Record<string, string> } = {},
+  ): Promise<LightMyRequestResponse> {
     const response = await this.app.inject({
       method,
       url,
-      headers: { accept: 'text/html', ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      remoteAddress: from.remoteAddress,
+      headers: { accept: 'text/html', ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...from.headers },
       cookies: Object.fromEntries(this.cookies),
       payload: form ? new URLSearchParams(form).toString() : undefined,
     });

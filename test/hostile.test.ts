@@ -77,7 +77,7 @@ test('broken, oversized and wrongly typed requests get a clear 4xx', async () =>
     ['a bad Idempotency-Key', () => api('/posts', JSON.stringify({ body: 'x' }), { 'idempotency-key': '<script>' }), 400],
     ['a slug with a path in it', () => raw('GET', '/s/..%2F..%2Fetc%2Fpasswd', { accept: 'text/html' }), 400],
     ['a slug with a NUL', () => raw('GET', '/api/streams/a%00b/posts', {}), 400],
-    ['a media id with a path', () => raw('GET', '/media/..%2F..%2Fpackage.json', {}), 400],
+    ['a media id with a path', () => raw('GET', `/s/${t.slug}/media/..%2F..%2Fpackage.json`, {}), 400],
     ['a post id that is not one', () => raw('PATCH', `/api/streams/${t.slug}/posts/$ne`, { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' }, '{"body":"x"}'), 400],
     ['multipart without a boundary', () => api('/posts', 'whatever', { 'content-type': 'multipart/form-data' }), 400],
     [

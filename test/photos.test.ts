@@ -34,7 +34,7 @@ async function upload(parts: [string, Blob | string, string?][], headers: Record
 
 const file = (bytes: Buffer | string, type = 'image/jpeg') => new Blob([typeof bytes === 'string' ? bytes : new Uint8Array(bytes)], { type });
 
-test('a photo is re-encoded without its EXIF (no GPS), bounded in size, and served with immutable caching', async () => {
+test('a photo is re-encoded without its EXIF (no GPS), bounded in size, and served with caching that lets a deletion take effect', async () => {
   const original = await photoWithLocation();
   assert.ok((await sharp(original).metadata()).exif, 'the test photo does carry EXIF');
   const { status, json } = await upload([
@@ -50,12 +50,15 @@ test('a photo is re-encoded without its EXIF (no GPS), bounded in size, and serv
   assert.match(media.id, /^[0-9a-f]{64}$/);
   assert.equal(media.alt, 'A stage lit in orange, seen from the back of the hall');
   assert.deepEqual([media.width, media.height], [2048, 683]);
-  assert.match(post.html, new RegExp(`<img src="/media/${media.id}.webp" alt="A stage lit in orange, seen from the back of the hall" width="2048" height="683"`));
+  assert.match(post.html, new RegExp(`<img src="/s/${t.slug}/media/${media.id}.webp" alt="A stage lit in orange, seen from the back of the hall" width="2048" height="683"`));
 
   const served = await fetch(`${base}${media.url}`);
   assert.equal(served.status, 200);
   assert.equal(served.headers.get('content-type'), 'image/webp');
-  assert.equal(served.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(served.headers.get('cache-control'), 'public, max-age=300');
+  assert.equal(served.headers.get('etag'), `"${media.id}"`);
+  const revalidated = await fetch(`${base}${media.url}`, { headers: { 'if-none-match': `"${media.id}"` } });
+  assert.equal(revalidated.status, 304);
   assert.equal(served.headers.get('x-content-type-options'), 'nosniff');
   const bytes = Buffer.from(await served.arrayBuffer());
   const metadata = await sharp(bytes).metadata();
@@ -107,7 +110,8 @@ test('too many photos, an oversized file or a photo sent as text are 4xx with a 
 });
 
 test('media ids are checked: a bad or unknown id is a 404 or 400, never a file from elsewhere', async () => {
-  for (const url of ['/media/../../etc/passwd', '/media/%2e%2e%2fpackage.json', '/media/abc.webp', `/media/${'0'.repeat(64)}.webp`]) {
+  const m = `/s/${t.slug}/media`;
+  for (const url of [`${m}/../../etc/passwd`, `${m}/%2e%2e%2fpackage.json`, `${m}/abc.webp`, `${m}/${'0'.repeat(64)}.webp`, `/s/nope/media/${'0'.repeat(64)}.webp`]) {
     const response = await fetch(`${base}${url}`);
     assert.ok([400, 404].includes(response.status), `${url}: ${response.status}`);
   }
@@ -128,7 +132,7 @@ test('the export copies the photos of existing posts only, and links them relati
     assert.deepEqual(files.sort(), (expected as string[]).sort());
     const html = await readFile(path.join(out, 'index.html'), 'utf8');
     assert.match(html, /<img src="media\/[0-9a-f]{64}\.webp"/);
-    assert.doesNotMatch(html, /src="\/media\//);
+    assert.doesNotMatch(html, /src="\/(s|media)\//);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

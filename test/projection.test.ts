@@ -50,7 +50,7 @@ test('the same idempotency key publishes once, even from two processes', async (
   const second = await publishPost(b, { actor, body: 'once', key: 'key-once' });
   assert.equal(second.replayed, true);
   assert.equal(second.record._id, first.record._id);
-  assert.equal(await database.changes.countDocuments({ stream: 'match', key: 'key-once' }), 1);
+  assert.equal(await database.changes.countDocuments({ stream: 'match', key: 'u1/key-once' }), 1);
 });
 
 test('a reused key with a different text is refused with 409, not silently replayed', async () => {

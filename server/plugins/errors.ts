@@ -19,8 +19,10 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
     if (statusCode >= 500) request.log.error({ err: raw }, 'request failed');
     else request.log.info({ code: error.code, message: error.message }, 'request refused');
     const message = exposed ? error.message : 'Something went wrong on our side; it has been logged';
-    if (statusCode === 503) reply.header('retry-after', '5');
-    sendError(request, reply, statusCode, error.code ?? 'LIVELOG_INTERNAL', message);
+    if (statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+    // A body refused half-read is not worth reading to the end just to keep the connection.
+    if (statusCode === 413) reply.header('connection', 'close');
+    sendError(request, reply, statusCode, codeOf(error, statusCode), message);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -42,6 +44,33 @@ export function sendError(
   return reply.send({ statusCode, code, error: httpReason(statusCode), message });
 }
 
+/**
+ * The code a client can act on. Livelog's own errors name themselves; Fastify's and its plugins'
+ * (`FST_ERR_…`, or none at all for `reply.unauthorized()`) are named by what happened.
+ */
+function codeOf(error: FastifyError, statusCode: number): string {
+  if (error.code?.startsWith('LIVELOG_')) return error.code;
+  if (error.validation) return 'LIVELOG_INVALID_REQUEST';
+  return (
+    {
+      400: 'LIVELOG_BAD_REQUEST',
+      401: 'LIVELOG_UNAUTHORIZED',
+      403: error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET' ? 'LIVELOG_CSRF' : 'LIVELOG_FORBIDDEN',
+      404: 'LIVELOG_NOT_FOUND',
+      405: 'LIVELOG_METHOD_NOT_ALLOWED',
+      406: 'LIVELOG_NOT_ACCEPTABLE',
+      408: 'LIVELOG_REQUEST_TIMEOUT',
+      409: 'LIVELOG_CONFLICT',
+      413: 'LIVELOG_TOO_LARGE',
+      414: 'LIVELOG_URL_TOO_LONG',
+      415: 'LIVELOG_UNSUPPORTED_MEDIA_TYPE',
+      429: 'LIVELOG_RATE_LIMITED',
+      431: 'LIVELOG_HEADERS_TOO_LARGE',
+      503: 'LIVELOG_UNAVAILABLE',
+    }[statusCode] ?? (statusCode >= 500 ? 'LIVELOG_INTERNAL' : 'LIVELOG_BAD_REQUEST')
+  );
+}
+
 function wantsHtml(request: FastifyRequest): boolean {
   if (request.url.startsWith('/api/')) return false;
   const accept = request.headers.accept ?? '';
@@ -50,7 +79,7 @@ function wantsHtml(request: FastifyRequest): boolean {
 
 function httpReason(statusCode: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' }[
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' }[
       statusCode
     ] ?? (statusCode >= 500 ? 'Internal Server Error' : 'Error')
   );

@@ -1,38 +1,24 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import createError from '@fastify/error';
 import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import multipart from '@fastify/multipart';
 import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../media/images.ts';
 
-/**
- * Who is making a change, for rate limits: the API token, else the logged-in session, else the
- * address. Never the address alone for authors: a whole venue's audience can share one.
- */
-function caller(request: FastifyRequest): string {
-  const authorization = request.headers.authorization;
-  if (authorization) return `token:${createHash('sha256').update(authorization).digest('base64url')}`;
-  const userId = request.session?.userId;
-  return userId ? `user:${userId}` : `address:${request.ip}`;
-}
+/** All the photos of one request together. Less than four full-size ones (a phone photo is a few
+ *  MB), so that LIVELOG_MAX_UPLOADS slots times this is what uploads can hold in memory at worst. */
+export const MAX_REQUEST_UPLOAD_BYTES = 25 * 1024 * 1024;
+export const UploadTooLarge = createError(
+  'LIVELOG_UPLOAD_TOO_LARGE',
+  `The photos of one post may add up to at most ${MAX_REQUEST_UPLOAD_BYTES >> 20} MB`,
+  413,
+);
 
-/** Route config for everything that writes: so many changes a minute per token or author. */
-export function changeRateLimit(perMinute: number) {
-  return {
-    rateLimit: {
-      max: perMinute,
-      timeWindow: 60_000,
-      keyGenerator: caller,
-      hook: 'preHandler' as const,
-      errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) => ({
-        statusCode: 429,
-        code: 'LIVELOG_RATE_LIMITED',
-        error: 'Too Many Requests',
-        message: `Too many changes in a minute from this token or author; try again in ${context.after}`,
-      }),
-    },
-  };
+declare module 'fastify' {
+  interface FastifyRequest {
+    uploadedBytes?: number;
+  }
 }
 
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
@@ -56,11 +42,18 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Photos arrive as multipart (the author's form and the API). Fields land on request.body, files
-  // as Buffers, so routes validate one body whichever way it came; every part is bounded.
+  // as Buffers, so routes validate one body whichever way it came. Every part is bounded, and so is
+  // their sum: a request stops being read once its files pass the total. Routes that take photos
+  // hold an upload slot (plugins/changes.ts), so memory is bounded by slots times this total.
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_PHOTOS_PER_POST, fields: 20, fieldSize: 64 * 1024, parts: 30 },
+    async onFile(part) {
+      const bytes = await part.toBuffer();
+      this.uploadedBytes = (this.uploadedBytes ?? 0) + bytes.length;
+      if (this.uploadedBytes > MAX_REQUEST_UPLOAD_BYTES) throw new UploadTooLarge();
+    },
   });
-  // Limits apply per route (see changeRateLimit): reading a stream is never limited.
+  // Only changes are limited (one budget per user, plugins/changes.ts): reading is never limited.
   await app.register(rateLimit, { global: false });
 }

@@ -19,9 +19,10 @@ export function formatTime(date: Date): string {
 
 /**
  * The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone.
- * Photos are linked under `mediaBase`: the server's /media/, or the export's own folder.
+ * Photos are linked under `mediaBase`: the stream's own media path on the server (a deleted post's
+ * photos stop being served there), or the export's own folder.
  */
-export function renderPost(post: PostSnapshot, seq: number, mediaBase = '/media/'): string {
+export function renderPost(post: PostSnapshot, seq: number, stream: string, mediaBase = `/s/${stream}/media/`): string {
   return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime, mediaBase });
 }
 

@@ -5,11 +5,9 @@ import { parseResumePoint, replayAfter } from '../live/frames.ts';
 import { purgePost } from '../stream/purge.ts';
 import { AdminOnly, deletePost, editPost, ensureMayPublish, pinPost, PostNotFound, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
 import type { AppendResult, Latest } from '../stream/projection.ts';
-import type { UserRecord } from '../auth/types.ts';
 import { actorOf } from '../auth/users.ts';
 import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
-import { changeRateLimit } from '../plugins/security.ts';
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
@@ -31,7 +29,7 @@ const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
 /** One entry of `GET …/posts?since=`: a post's current state, or the fact of its deletion. */
-function latestJson(latest: Latest) {
+function latestJson(latest: Latest, slug: string) {
   switch (latest.kind) {
     case 'post': {
       const { post, seq, html } = latest;
@@ -45,7 +43,7 @@ function latestJson(latest: Latest) {
         createdAt: post.createdAt.toISOString(),
         createdSeq: post.createdSeq,
         editedAt: post.editedAt?.toISOString(),
-        media: (post.media ?? []).map((m) => ({ ...m, url: `/media/${m.id}.webp` })),
+        media: (post.media ?? []).map((m) => ({ ...m, url: `/s/${slug}/media/${m.id}.webp` })),
       };
     }
     case 'deleted':
@@ -53,24 +51,6 @@ function latestJson(latest: Latest) {
     case 'status':
       return null; // reported as the top-level `status`
   }
-}
-
-/**
- * Authenticates before the body is validated (an anonymous caller learns nothing but 401) and
- * holds a stream-scoped token to its stream.
- */
-async function requireToken(request: FastifyRequest, reply: FastifyReply) {
-  const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
-  const use = match ? await request.server.livelog.tokens.use(match[1]!) : null;
-  if (!use) {
-    reply.header('www-authenticate', 'Bearer');
-    return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
-  }
-  const { slug } = request.params as { slug?: string };
-  if (use.token.stream && use.token.stream !== slug) {
-    return reply.forbidden(`This token may only write to the stream "${use.token.stream}"`);
-  }
-  request.apiUser = use.user;
 }
 
 function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, statusCode = 200) {
@@ -87,7 +67,11 @@ function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, st
 }
 
 export async function apiRoutes(app: FastifyInstance): Promise<void> {
-  const limited = changeRateLimit(app.livelog.config.LIVELOG_CHANGES_PER_MINUTE);
+  // Every writing route: the token is checked and the user's change budget spent before the body
+  // is read; an anonymous caller learns nothing but 401.
+  const guards = app.changeGuards;
+  const change = { onRequest: [guards.apiCaller, guards.budget] };
+  const changeWithPhotos = { onRequest: [guards.apiCaller, guards.budget, guards.uploadSlot] };
   const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
     request.headers['idempotency-key'] ?? randomUUID();
 
@@ -105,29 +89,29 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
         seq: projection.head,
         status: projection.status.status,
         since: after,
-        posts: projection.changesSince(after).map(latestJson).filter((entry) => entry !== null),
+        posts: projection.changesSince(after).map((latest) => latestJson(latest, projection.slug)).filter((entry) => entry !== null),
       };
     },
   );
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
+    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, ...changeWithPhotos },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      ensureMayPublish(projection, actorOf(request.apiUser!));
+      ensureMayPublish(projection, actorOf(request.changer!));
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
-      const result = await publishPost(projection, { actor: actorOf(request.apiUser!), body: request.body.body ?? '', key: keyOf(request), media });
+      const result = await publishPost(projection, { actor: actorOf(request.changer!), body: request.body.body ?? '', key: keyOf(request), media });
       return changeReply(reply, result, 201);
     },
   );
 
   app.patch<{ Params: Static<typeof PostParams>; Body: Static<typeof PatchBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
+    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, ...change },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      const change = { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
+      const change = { actor: actorOf(request.changer!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
       const result =
         'body' in request.body
           ? await editPost(projection, { ...change, body: request.body.body })
@@ -138,11 +122,11 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: Static<typeof PostParams>; Querystring: Static<typeof DeleteQuery>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
+    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, ...change },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
-      const result = await deletePost(projection, { actor: actorOf(request.apiUser!), postId: request.params.id, baseSeq, key: keyOf(request) });
+      const result = await deletePost(projection, { actor: actorOf(request.changer!), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
     },
   );
@@ -151,30 +135,24 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   // deleted) and the photos nothing else shows.
   app.post<{ Params: Static<typeof PostParams> }>(
     '/streams/:slug/posts/:id/purge',
-    { schema: { params: PostParams }, preValidation: requireToken, config: limited },
+    { schema: { params: PostParams }, ...change },
     async (request, reply) => {
-      if (!request.apiUser!.admin) throw new AdminOnly();
+      if (!request.changer!.admin) throw new AdminOnly();
       const projection = await app.livelog.projections.require(request.params.slug);
       const result = await purgePost(app.livelog.database.changes, app.livelog.images, projection.slug, request.params.id);
       if (!result) throw new PostNotFound();
-      request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.apiUser!.name }, 'post history purged');
+      request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.changer!.name }, 'post history purged');
       return { purgedVersions: result.records, deletedPhotos: result.photos };
     },
   );
 
   app.put<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/status',
-    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, preValidation: requireToken, config: limited },
+    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, ...change },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      const result = await setStatus(projection, { actor: actorOf(request.apiUser!), status: request.body.status, key: keyOf(request) });
+      const result = await setStatus(projection, { actor: actorOf(request.changer!), status: request.body.status, key: keyOf(request) });
       return changeReply(reply, result);
     },
   );
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    apiUser?: UserRecord;
-  }
 }

@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { sessionUser } from '../plugins/sessions.ts';
 import { actorOf } from '../auth/users.ts';
 import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
 import type { AppendResult, StreamProjection } from '../stream/projection.ts';
 import type { Actor } from '../stream/types.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
-import { changeRateLimit } from '../plugins/security.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -27,8 +25,9 @@ function wantsJson(request: FastifyRequest): boolean {
 }
 
 /**
- * Runs an author's change: checks the session, loads the stream, appends, and answers the way the
- * caller can use (JSON for the page's script, a 303 for a plain form).
+ * Runs an author's change: the page caller guard has already found who is signed in (before the
+ * body was read); loads the stream, appends, and answers the way the caller can use (JSON for the
+ * page's script, a 303 for a plain form).
  */
 async function authorChange(
   request: FastifyRequest<{ Params: { slug: string } }>,
@@ -36,13 +35,8 @@ async function authorChange(
   change: (projection: StreamProjection, actor: Actor) => Promise<AppendResult>,
 ) {
   const { slug } = request.params;
-  const user = await sessionUser(request);
-  if (!user) {
-    if (wantsJson(request)) return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
-    return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}`)}`, 303);
-  }
   const projection = await request.server.livelog.projections.require(slug);
-  const { record, replayed } = await change(projection, actorOf(user));
+  const { record, replayed } = await change(projection, actorOf(request.changer!));
   request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
   if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
   const anchor = record.postId && record.type !== 'delete' ? `#post-${record.postId}` : '';
@@ -51,11 +45,14 @@ async function authorChange(
 
 export async function authorRoutes(app: FastifyInstance): Promise<void> {
   const csrf = app.csrfProtection;
-  const limited = changeRateLimit(app.livelog.config.LIVELOG_CHANGES_PER_MINUTE);
+  const guards = app.changeGuards;
+  // Who, and their budget, before the body; the CSRF token is in the body, so it is checked after.
+  const change = { onRequest: [guards.pageCaller, guards.budget], preHandler: csrf };
+  const changeWithPhotos = { onRequest: [guards.pageCaller, guards.budget, guards.uploadSlot], preHandler: csrf };
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostForm> }>(
     '/s/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostForm }, preHandler: csrf, config: limited },
+    { schema: { params: SlugParams, body: NewPostForm }, ...changeWithPhotos },
     (request, reply) =>
       authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
@@ -66,7 +63,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof EditForm> }>(
     '/s/:slug/posts/:id/edit',
-    { schema: { params: PostParams, body: EditForm }, preHandler: csrf, config: limited },
+    { schema: { params: PostParams, body: EditForm }, ...change },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         editPost(projection, { actor, postId: request.params.id, baseSeq: Number(request.body.baseSeq), body: request.body.body, key: request.body.key }),
@@ -75,7 +72,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof PinForm> }>(
     '/s/:slug/posts/:id/pin',
-    { schema: { params: PostParams, body: PinForm }, preHandler: csrf, config: limited },
+    { schema: { params: PostParams, body: PinForm }, ...change },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         pinPost(projection, { actor, postId: request.params.id, pinned: request.body.pinned === 'true', key: request.body.key }),
@@ -84,7 +81,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>(
     '/s/:slug/posts/:id/delete',
-    { schema: { params: PostParams, body: DeleteForm }, preHandler: csrf, config: limited },
+    { schema: { params: PostParams, body: DeleteForm }, ...change },
     (request, reply) => {
       const baseSeq = request.body.baseSeq === undefined ? undefined : Number(request.body.baseSeq);
       return authorChange(request, reply, (projection, actor) =>
@@ -95,7 +92,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusForm> }>(
     '/s/:slug/status',
-    { schema: { params: SlugParams, body: StatusForm }, preHandler: csrf, config: limited },
+    { schema: { params: SlugParams, body: StatusForm }, ...change },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) => setStatus(projection, { actor, status: request.body.status, key: request.body.key })),
   );
@@ -105,6 +102,6 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
     const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
     if (!view) throw new PostNotFound();
     reply.header('cache-control', 'no-store');
-    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, authorId: view.post.author.id };
+    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, author: view.post.author.name };
   });
 }

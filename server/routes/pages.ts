@@ -37,7 +37,7 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
       reply.header('cache-control', 'no-store');
       return reply.type('text/html; charset=utf-8').send(
         renderView('stream', {
-          userId: user?._id ?? '',
+          userName: user?.name ?? '',
           admin: user?.admin ?? false,
           title: projection.stream.title,
           stream: projection.stream,

@@ -53,6 +53,12 @@ function cleanBody(text: string): string {
 
 const byOf = ({ id, name }: Actor) => ({ id, name });
 
+/**
+ * Idempotency keys belong to whoever sent them: another author who uses the same key first can
+ * neither take over this one's change nor block it with a 409.
+ */
+const scopedKey = ({ actor, key }: Keyed) => `${actor.id}/${key}`;
+
 /** Admins write to every stream; anyone else must be one of its authors. */
 function ensureAuthor(state: StreamProjection, actor: Actor): void {
   if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
@@ -84,7 +90,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
   // A photo can carry the whole message: text is optional then.
   const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body, media: media.map((m) => [m.id, m.alt]) }),
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
@@ -112,7 +118,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
 export async function editPost(projection: StreamProjection, request: PostChange & { body: string }): Promise<AppendResult> {
   const body = cleanBody(request.body);
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body }),
     decide: (state) => {
       const current = changeable(state, request, true);
@@ -129,7 +135,7 @@ export async function editPost(projection: StreamProjection, request: PostChange
 /** Pins a post above the rest, or unpins it. Any author of the stream may (it is editorial). */
 export async function pinPost(projection: StreamProjection, request: PostChange & { pinned: boolean }): Promise<AppendResult> {
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'pin', by: request.actor.id, postId: request.postId, pinned: request.pinned }),
     decide: (state) => {
       const current = changeable(state, request, false);
@@ -141,7 +147,7 @@ export async function pinPost(projection: StreamProjection, request: PostChange 
 /** Deletes a post: replay and the API never serve its text again. */
 export async function deletePost(projection: StreamProjection, request: PostChange): Promise<AppendResult> {
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'delete', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq }),
     decide: (state) => {
       changeable(state, request, true);
@@ -153,7 +159,7 @@ export async function deletePost(projection: StreamProjection, request: PostChan
 /** Ends a stream (no more posts; viewers see "ended") or reopens it. */
 export async function setStatus(projection: StreamProjection, request: Keyed & { status: StreamStatus }): Promise<AppendResult> {
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'status', by: request.actor.id, status: request.status }),
     decide: (state) => {
       ensureAuthor(state, request.actor);
@@ -169,7 +175,7 @@ export async function setAuthor(
   request: Keyed & { member: AuthorRef; active: boolean },
 ): Promise<AppendResult> {
   return projection.append({
-    key: request.key,
+    key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'member', by: request.actor.id, member: request.member.id, active: request.active }),
     decide: (state) => {
       if (!request.actor.admin) throw new AdminOnly();

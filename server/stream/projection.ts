@@ -32,7 +32,8 @@ export interface StatusView {
 /** The latest state of one thing a change touched: what replay and live delivery send. */
 export type Latest = PostView | DeletedPost | StatusView;
 
-export type RenderPost = (post: PostSnapshot, seq: number) => string;
+/** Renders a post version as public HTML; the stream is where its photos are served from. */
+export type RenderPost = (post: PostSnapshot, seq: number, stream: string) => string;
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
 export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active'>;
@@ -254,7 +255,7 @@ export class StreamProjection extends EventEmitter {
       return deleted;
     }
     const { post } = record;
-    const render = this.render;
+    const { render, slug } = this;
     let html: string | undefined;
     // Rendered on first use: loading a long log does not render versions nobody will see again.
     const view: PostView = {
@@ -262,7 +263,7 @@ export class StreamProjection extends EventEmitter {
       post,
       seq,
       get html() {
-        return (html ??= render(post, seq));
+        return (html ??= render(post, seq, slug));
       },
     };
     this.posts.set(record.postId, view);

@@ -1,0 +1,115 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import createError from '@fastify/error';
+import type { UserRecord } from '../auth/types.ts';
+import { sessionUser } from './sessions.ts';
+
+// Guards for every route that changes something, run in `onRequest`: before a byte of the body is
+// read, the server knows who is asking, whether their change budget allows it and whether it has
+// room to decode their photos. A stranger with a bad token and 40 MB of photos costs a header parse.
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who makes this change: the token's user on the API, the signed-in user on pages. */
+    changer?: UserRecord;
+  }
+  interface FastifyInstance {
+    /** Made once for the whole app, so that every route spends from the same budgets. */
+    changeGuards: ChangeGuards;
+  }
+}
+
+export const UploadsBusy = createError('LIVELOG_UPLOADS_BUSY', 'The server is handling as many photo uploads as it can; try again in a moment', 503);
+
+/** The guards a changing route lists in its `onRequest`, in order. */
+export interface ChangeGuards {
+  /** Bearer token (the API): 401/403 before the body. */
+  apiCaller: onRequestHookHandler;
+  /** Signed-in user (pages): JSON 401 for the page's script, a redirect to the log-in page otherwise. */
+  pageCaller: onRequestHookHandler;
+  /** One budget per user, shared by every kind of change on every route and by all their tokens. */
+  budget: onRequestHookHandler;
+  /** A slot among LIVELOG_MAX_UPLOADS for a multipart body, held until the answer is sent. */
+  uploadSlot: onRequestHookHandler;
+}
+
+/** Decorates the app with its change guards; after the security plugins (rate limit) are in. */
+export function registerChangeGuards(app: FastifyInstance): void {
+  app.decorate('changeGuards', changeGuards(app));
+}
+
+function changeGuards(app: FastifyInstance): ChangeGuards {
+  const { config, tokens } = app.livelog;
+
+  const apiCaller: onRequestHookHandler = async (request, reply) => {
+    const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
+    const use = match ? await tokens.use(match[1]!) : null;
+    if (!use) {
+      refuseEarly(request, reply);
+      reply.header('www-authenticate', 'Bearer');
+      return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
+    }
+    const { slug } = request.params as { slug?: string };
+    if (use.token.stream && use.token.stream !== slug) {
+      refuseEarly(request, reply);
+      return reply.forbidden(`This token may only write to the stream "${use.token.stream}"`);
+    }
+    request.changer = use.user;
+  };
+
+  const pageCaller: onRequestHookHandler = async (request, reply) => {
+    const user = await sessionUser(request);
+    if (!user) {
+      refuseEarly(request, reply);
+      if ((request.headers.accept ?? '').includes('application/json')) {
+        return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
+      }
+      const { slug } = request.params as { slug?: string };
+      return reply.redirect(`/login?next=${encodeURIComponent(slug ? `/s/${slug}` : '/')}`, 303);
+    }
+    request.changer = user;
+  };
+
+  const limiter = app.rateLimit({
+    max: config.LIVELOG_CHANGES_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) => `changes:${request.changer?._id ?? request.ip}`,
+    errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) => ({
+      statusCode: 429,
+      code: 'LIVELOG_RATE_LIMITED',
+      error: 'Too Many Requests',
+      message: `Too many changes in a minute from this user; try again in ${context.after}`,
+    }),
+  });
+  const budget: onRequestHookHandler = async function (request, reply) {
+    try {
+      await limiter.call(this, request, reply);
+    } catch (error) {
+      refuseEarly(request, reply);
+      throw error;
+    }
+  };
+
+  let uploadsInFlight = 0;
+  const uploadSlot: onRequestHookHandler = async (request, reply) => {
+    if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
+    if (uploadsInFlight >= config.LIVELOG_MAX_UPLOADS) {
+      refuseEarly(request, reply);
+      reply.header('retry-after', '5');
+      throw new UploadsBusy();
+    }
+    uploadsInFlight++;
+    // 'close' fires once, whether the answer was sent or the client went away mid-upload.
+    reply.raw.once('close', () => uploadsInFlight--);
+  };
+
+  return { apiCaller, pageCaller, budget, uploadSlot };
+}
+
+/**
+ * A refusal before the body is read closes the connection after the answer: otherwise Node would
+ * go on receiving (and discarding) whatever the client keeps sending to keep the connection alive.
+ */
+function refuseEarly(request: FastifyRequest, reply: FastifyReply): void {
+  const length = Number(request.headers['content-length'] ?? 0);
+  if (length > 0 || request.headers['transfer-encoding']) reply.header('connection', 'close');
+}
