@@ -25,6 +25,11 @@ export class Browser {
     return response;
   }
 
+  /** The cookies this browser holds, to hand to requests made another way. */
+  cookieJar(): Record<string, string> {
+    return Object.fromEntries(this.cookies);
+  }
+
   static field(html: string, name: string): string {
     const match = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);
     assert.ok(match, `no ${name} field in the page`);
