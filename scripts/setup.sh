@@ -9,11 +9,13 @@ step() { printf '[setup] %s\n' "$*" >&2; }
 with_test=false
 [ "${1:-}" = "--test" ] && with_test=true
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  step "Node.js 20 or newer is needed (found: $(node --version 2>/dev/null || echo none))"
+# package.json's engines field: Node.js 20.19 or newer (require(esm) and the test runner we rely on).
+node_version=$(node -p 'process.versions.node' 2>/dev/null || echo 0.0.0)
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+  step "Node.js 20.19 or newer is needed (found: ${node_version}); see https://nodejs.org/en/download"
   exit 1
 fi
+step "Node.js ${node_version}: ok"
 
 if [ -f node_modules/.package-lock.json ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then
   step "npm packages: up to date"
