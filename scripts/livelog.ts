@@ -14,7 +14,10 @@ import { fail, withDatabase } from './tool-context.ts';
 
 const USAGE = `usage:
   npm run livelog -- user add NAME --password PW [--admin]
-  npm run livelog -- user passwd NAME --password PW
+  npm run livelog -- user passwd NAME --password PW   (ends the user's sessions)
+  npm run livelog -- user disable NAME   (ends their sessions; their API tokens stop working)
+  npm run livelog -- user enable NAME
+  npm run livelog -- user role NAME admin|author
   npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
   npm run livelog -- token list
   npm run livelog -- token revoke ID
@@ -75,7 +78,20 @@ try {
       }
       case 'user passwd': {
         await users.setPassword(need(first, 'NAME'), need(values.password, '--password'));
-        console.log(`password of "${first}" changed`);
+        console.log(`password of "${first}" changed; their sessions are over`);
+        break;
+      }
+      case 'user disable':
+      case 'user enable': {
+        const user = await users.change(need(first, 'NAME'), { disabled: verb === 'disable' });
+        console.log(`user "${user.name}" ${user.disabled ? 'disabled: their sessions are over and their API tokens refused' : 'enabled'}`);
+        break;
+      }
+      case 'user role': {
+        const role = need(second, 'admin|author');
+        if (role !== 'admin' && role !== 'author') fail(`the role is admin or author, not "${role}"\n${USAGE}`, 2);
+        const user = await users.change(need(first, 'NAME'), { admin: role === 'admin' });
+        console.log(`user "${user.name}" is now ${user.admin ? 'an admin' : 'an author'}`);
         break;
       }
       case 'token create': {

@@ -1,16 +1,24 @@
-import createError from '@fastify/error';
+/** A refused attempt: what to tell the person, and when to come back. */
+export interface LoginWait {
+  message: string;
+  retryAfterSeconds: number;
+}
 
-export const TooManyLogins = createError(
-  'LIVELOG_TOO_MANY_LOGINS',
-  'Too many failed log-ins for this name from your address; try again in %s seconds',
-  429,
-);
+interface Policy {
+  /** Failures before the first wait. */
+  free: number;
+  firstLockMs: number;
+  maxLockMs: number;
+  /** A pause this long without failures starts the count again. */
+  forgetAfterMs: number;
+  maxEntries: number;
+}
 
-const FREE_FAILURES = 5;
-const FIRST_LOCK_MS = 30_000;
-const MAX_LOCK_MS = 15 * 60_000;
-const FORGET_AFTER_MS = 60 * 60_000;
-const MAX_ENTRIES = 100_000;
+// Per (address, name): a handful of guesses, then 30 s, doubling up to 15 minutes.
+const PAIR: Policy = { free: 5, firstLockMs: 30_000, maxLockMs: 15 * 60_000, forgetAfterMs: 60 * 60_000, maxEntries: 100_000 };
+// Per address, whatever the names: 30 failures without a 10-minute pause, then a minute, doubling.
+// High enough that a venue sharing one address does not trip it by typos alone.
+const ADDRESS: Policy = { free: 30, firstLockMs: 60_000, maxLockMs: 15 * 60_000, forgetAfterMs: 10 * 60_000, maxEntries: 50_000 };
 
 interface Entry {
   failures: number;
@@ -18,47 +26,90 @@ interface Entry {
   lastFailure: number;
 }
 
-/**
- * Slows password guessing per (address, name) pair: after a few failures, that pair waits, doubling
- * each time. Keyed by both, so someone guessing from elsewhere cannot lock an author out, and a
- * whole venue behind one address is not locked out by one guesser. Kept in this process's memory:
- * with several instances each counts its own share of the attempts.
- */
-export class LoginThrottle {
+/** Failures per key, in a map ordered by last failure and trimmed from the oldest. */
+class FailureCount {
   private readonly entries = new Map<string, Entry>();
 
-  /** Throws 429 (with the seconds to wait) while this pair is locked. */
-  check(address: string, name: string, now = Date.now()): void {
-    const entry = this.entries.get(key(address, name));
-    if (entry && entry.lockedUntil > now) throw new TooManyLogins(String(Math.ceil((entry.lockedUntil - now) / 1000)));
+  constructor(private readonly policy: Policy) {}
+
+  /** Milliseconds this key must still wait, or 0. */
+  wait(key: string, now: number): number {
+    const entry = this.entries.get(key);
+    return entry && entry.lockedUntil > now ? entry.lockedUntil - now : 0;
   }
 
-  failed(address: string, name: string, now = Date.now()): void {
-    const k = key(address, name);
-    const entry = this.entries.get(k) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
-    if (now - entry.lastFailure > FORGET_AFTER_MS) entry.failures = 0;
+  failed(key: string, now: number): void {
+    const { free, firstLockMs, maxLockMs, forgetAfterMs } = this.policy;
+    const entry = this.entries.get(key) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
+    if (now - entry.lastFailure > forgetAfterMs) entry.failures = 0;
     entry.failures++;
     entry.lastFailure = now;
-    if (entry.failures >= FREE_FAILURES) {
-      entry.lockedUntil = now + Math.min(MAX_LOCK_MS, FIRST_LOCK_MS * 2 ** (entry.failures - FREE_FAILURES));
-    }
-    this.entries.delete(k); // re-insert: the map stays ordered by last failure
-    this.entries.set(k, entry);
+    if (entry.failures >= free) entry.lockedUntil = now + Math.min(maxLockMs, firstLockMs * 2 ** Math.min(entry.failures - free, 20));
+    this.entries.delete(key); // re-insert: the map stays ordered by last failure
+    this.entries.set(key, entry);
     this.trim(now);
   }
 
-  succeeded(address: string, name: string): void {
-    this.entries.delete(key(address, name));
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 
   private trim(now: number): void {
-    for (const [k, entry] of this.entries) {
-      if (this.entries.size <= MAX_ENTRIES && now - entry.lastFailure < FORGET_AFTER_MS) break;
-      this.entries.delete(k);
+    for (const [key, entry] of this.entries) {
+      // Past the bound the oldest goes even while locked: an attacker can then buy an early end to
+      // one lock only by failing maxEntries times from elsewhere, which the address count slows.
+      if (this.entries.size <= this.policy.maxEntries && now - entry.lastFailure < Math.max(this.policy.forgetAfterMs, this.policy.maxLockMs)) break;
+      this.entries.delete(key);
     }
   }
 }
 
-function key(address: string, name: string): string {
+/**
+ * Slows password guessing twice over, in this process's memory (with several instances each
+ * counts its own share):
+ * - per (address, name): after a few failures that pair waits. Someone guessing from elsewhere
+ *   cannot lock an author out, and one guesser does not lock out a whole venue.
+ * - per address, across names: one address cannot try endless names. A venue behind one address
+ *   could trip it, so a browser that has logged in as a name before (it carries a signed cookie
+ *   saying so) is not held by the address count for that name, only by its own pair count.
+ */
+export class LoginThrottle {
+  private readonly pairs = new FailureCount(PAIR);
+  private readonly addresses = new FailureCount(ADDRESS);
+
+  /** Why this attempt must wait, or null when it may go ahead. */
+  check(address: string, name: string, knownBrowser: boolean, now = Date.now()): LoginWait | null {
+    const pairWait = this.pairs.wait(pairKey(address, name), now);
+    if (pairWait > 0) return wait('Too many failed log-ins for this name from your address', pairWait);
+    const addressWait = knownBrowser ? 0 : this.addresses.wait(address, now);
+    if (addressWait > 0) return wait('Too many failed log-ins from your address', addressWait);
+    return null;
+  }
+
+  failed(address: string, name: string, now = Date.now()): void {
+    this.pairs.failed(pairKey(address, name), now);
+    this.addresses.failed(address, now);
+  }
+
+  /** Clears the pair only: one good password must not wipe the address's count of bad ones. */
+  succeeded(address: string, name: string): void {
+    this.pairs.forget(pairKey(address, name));
+  }
+
+  get size(): { pairs: number; addresses: number } {
+    return { pairs: this.pairs.size, addresses: this.addresses.size };
+  }
+}
+
+function wait(reason: string, ms: number): LoginWait {
+  const retryAfterSeconds = Math.ceil(ms / 1000);
+  return { message: `${reason}; try again in ${retryAfterSeconds} seconds.`, retryAfterSeconds };
+}
+
+function pairKey(address: string, name: string): string {
   return `${address}\u0000${name.toLowerCase()}`;
 }

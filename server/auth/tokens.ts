@@ -44,13 +44,14 @@ export class Tokens {
     return token;
   }
 
-  /** The user and token record a bearer token stands for, or null if it is unknown or revoked. */
+  /** The user and token record a bearer token stands for, or null if it is unknown or revoked, or
+   *  its user is disabled. */
   async use(token: string): Promise<TokenUse | null> {
     if (!token.startsWith(PREFIX) || token.length > 100) return null;
     const record = await this.tokens.findOne({ _id: hashToken(token) });
     if (!record) return null;
     const user = await this.users.findOne({ _id: record.userId });
-    if (!user) return null;
+    if (!user || user.disabled) return null;
     const now = new Date();
     if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
       // Best effort and off the request's path: a lost update only makes "last used" older.

@@ -5,6 +5,11 @@ export interface UserRecord {
   passwordHash: string;
   admin: boolean;
   createdAt: Date;
+  /** A disabled user cannot log in, and their sessions and API tokens stop working. */
+  disabled?: boolean;
+  /** Raised when the password changes or the user is disabled; a session made under an older
+   *  value is over (absent: 0, as for users and sessions from before it existed). */
+  sessionEpoch?: number;
 }
 
 export interface TokenRecord {

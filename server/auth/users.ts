@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import createError from '@fastify/error';
 import { isDuplicateKey } from '../db/database.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { COST, hashPassword, verifyPassword } from './passwords.ts';
+import { PasswordChecks } from './password-checks.ts';
+import { passwordProblem } from './password-rule.ts';
 import type { UserRecord } from './types.ts';
 import type { Actor } from '../stream/types.ts';
 
@@ -14,18 +16,30 @@ export const InvalidUserName = createError(
   'A user name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
   400,
 );
-export const WeakPassword = createError('LIVELOG_WEAK_PASSWORD', 'A password needs at least 8 characters', 400);
+export const WeakPassword = createError('LIVELOG_WEAK_PASSWORD', '%s', 400);
+export const LastAdmin = createError(
+  'LIVELOG_LAST_ADMIN',
+  '"%s" is the last enabled admin: make another user an admin first, or nobody could run this site',
+  409,
+);
+export const OwnAccount = createError('LIVELOG_OWN_ACCOUNT', 'An admin cannot disable their own account; ask another admin', 409);
+
+/** What an admin may do to a user besides setting a password. */
+export type UserChange = { disabled: boolean } | { admin: boolean };
 
 export class Users {
-  constructor(private readonly users: Collection<UserRecord>) {}
+  constructor(
+    private readonly users: Collection<UserRecord>,
+    private readonly checks = new PasswordChecks(),
+  ) {}
 
   async add(name: string, password: string, admin = false): Promise<UserRecord> {
     if (!new RegExp(NAME_PATTERN).test(name)) throw new InvalidUserName();
-    checkPassword(password);
+    checkPassword(password, name);
     const user: UserRecord = {
       _id: randomUUID(),
       name,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.checks.run(() => hashPassword(password)),
       admin,
       createdAt: new Date(),
     };
@@ -38,21 +52,47 @@ export class Users {
     return user;
   }
 
+  /** Sets a new password and ends every session of the user, on every instance. */
   async setPassword(name: string, password: string): Promise<void> {
-    checkPassword(password);
-    const result = await this.users.updateOne({ name }, { $set: { passwordHash: await hashPassword(password) } });
+    checkPassword(password, name);
+    const passwordHash = await this.checks.run(() => hashPassword(password));
+    const result = await this.users.updateOne({ name }, { $set: { passwordHash }, $inc: { sessionEpoch: 1 } });
     if (result.matchedCount === 0) throw new UserNotFound(name);
   }
 
-  /** The user if the password matches; null otherwise (unknown name or wrong password alike). */
+  /**
+   * The user if the password matches; null otherwise (unknown name or wrong password alike).
+   * A disabled user with the right password is returned: the caller says so, to them alone.
+   * Throws PasswordChecksBusy (503) when too many checks are running or waiting.
+   */
   async authenticate(name: string, password: string): Promise<UserRecord | null> {
     const user = await this.users.findOne({ name });
-    if (!user) {
-      // Spend the same time as a real check, so response times do not reveal which names exist.
-      await verifyPassword(password, DUMMY_HASH);
-      return null;
+    // Unknown names spend a real check too, through the same bound, so response times do not
+    // reveal which names exist.
+    const matches = await this.checks.run(() => verifyPassword(password, user?.passwordHash ?? DUMMY_HASH));
+    return user && matches ? user : null;
+  }
+
+  /**
+   * Disables or enables a user, or makes them an admin or an author. Disabling ends their
+   * sessions (see sessionEpoch). Refused for the last enabled admin, and for an admin's own
+   * account (`by`, absent for the command line).
+   */
+  async change(name: string, change: UserChange, by?: UserRecord): Promise<UserRecord> {
+    const user = await this.byName(name);
+    if (!user) throw new UserNotFound(name);
+    const disabling = 'disabled' in change && change.disabled;
+    if (disabling && by && by._id === user._id) throw new OwnAccount();
+    const losesAdmin = isEnabledAdmin(user) && (disabling || ('admin' in change && !change.admin));
+    if (losesAdmin && (await this.enabledAdmins()) <= 1) throw new LastAdmin(name);
+    await this.users.updateOne({ _id: user._id }, disabling ? { $set: change, $inc: { sessionEpoch: 1 } } : { $set: change });
+    // FerretDB has no transactions: two admins demoting each other at once could both pass the
+    // check above. Counting again afterwards and undoing leaves at least one admin standing.
+    if (losesAdmin && (await this.enabledAdmins()) === 0) {
+      await this.users.updateOne({ _id: user._id }, { $set: { disabled: user.disabled ?? false, admin: user.admin } });
+      throw new LastAdmin(name);
     }
-    return (await verifyPassword(password, user.passwordHash)) ? user : null;
+    return { ...user, ...change };
   }
 
   byId(id: string): Promise<UserRecord | null> {
@@ -70,13 +110,23 @@ export class Users {
   count(): Promise<number> {
     return this.users.countDocuments();
   }
+
+  private enabledAdmins(): Promise<number> {
+    return this.users.countDocuments({ admin: true, disabled: { $ne: true } });
+  }
 }
 
-function checkPassword(password: string): void {
-  if (password.length < 8) throw new WeakPassword();
+function isEnabledAdmin(user: UserRecord): boolean {
+  return user.admin && !user.disabled;
 }
 
-const DUMMY_HASH = 'scrypt$131072$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+function checkPassword(password: string, name: string): void {
+  const problem = passwordProblem(password, [name]);
+  if (problem) throw new WeakPassword(problem);
+}
+
+/** A hash at today's cost for a password nobody has: unknown names cost what known ones do. */
+const DUMMY_HASH = ['scrypt', COST.N, COST.r, COST.p, 'AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'].join('$');
 
 /** A user as the author of changes: name for display, admin for permission checks. */
 export function actorOf(user: UserRecord): Actor {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
@@ -9,30 +9,92 @@ import type { UserRecord } from '../auth/types.ts';
 declare module 'fastify' {
   interface Session {
     userId?: string;
+    /** The user's sessionEpoch at login: when theirs moves on, this session is over. */
+    epoch?: number;
+  }
+  interface FastifyInstance {
+    loginCookies: Cookies;
   }
 }
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+const KNOWN_BROWSER_TTL_MS = 180 * 24 * 3600 * 1000;
 
-/** Cookie sessions for people using the pages; the API uses bearer tokens and never these. */
-export async function registerSessions(app: FastifyInstance, database: Database, publicUrl?: string): Promise<void> {
-  // Served over https: the cookie is Secure and __Host- prefixed (no Domain, Path=/, https only),
-  // so neither a subdomain nor a plain-http page can set or read it.
-  const https = publicUrl?.startsWith('https://') ?? false;
-  await app.register(cookie);
-  await app.register(session, {
-    secret: await sessionSecret(database.db),
-    cookieName: https ? '__Host-livelog_session' : 'livelog_session',
-    store: new MongoSessionStore(database.sessions),
-    saveUninitialized: false,
-    cookie: { httpOnly: true, sameSite: 'lax', secure: https ? true : 'auto', path: '/', maxAge: SESSION_TTL_MS },
-  });
-  await app.register(csrf, { sessionPlugin: '@fastify/session', getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf });
+/** Cookie names, __Host- prefixed when served over https, and whether cookies are Secure. */
+export interface Cookies {
+  session: string;
+  csrf: string;
+  knownBrowser: string;
+  secure: true | 'auto';
 }
 
-/** The logged-in user of a page request, or null. */
+/**
+ * Cookie sessions for people who log in; the API uses bearer tokens and never these. The CSRF
+ * secret lives in its own signed cookie, not in a session, so a visitor who never logs in costs
+ * no database write.
+ */
+export async function registerSessions(app: FastifyInstance, database: Database, publicUrl?: string): Promise<void> {
+  // Served over https: cookies are Secure and __Host- prefixed (no Domain, Path=/, https only),
+  // so neither a subdomain nor a plain-http page can set or read them.
+  const https = publicUrl?.startsWith('https://') ?? false;
+  const prefix = https ? '__Host-' : '';
+  const secure = https ? true : 'auto';
+  const names: Cookies = { session: `${prefix}livelog_session`, csrf: `${prefix}livelog_csrf`, knownBrowser: `${prefix}livelog_known`, secure };
+  app.decorate('loginCookies', names);
+  const secret = await sessionSecret(database.db);
+  await app.register(cookie, { secret });
+  await app.register(session, {
+    secret,
+    cookieName: names.session,
+    store: new MongoSessionStore(database.sessions, app.log.child({ component: 'sessions' })),
+    saveUninitialized: false,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_MS },
+  });
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieKey: names.csrf,
+    // No maxAge: a browser-session cookie, made again on the next form a visitor opens.
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/' },
+    getToken: (req) => (req.body as { _csrf?: string } | undefined)?._csrf,
+  });
+}
+
+/**
+ * The logged-in user of a page request, or null. A session whose user is gone, disabled, or has
+ * changed password since (sessionEpoch) is ended here, on whichever instance sees it next.
+ */
 export async function sessionUser(request: FastifyRequest): Promise<UserRecord | null> {
   const userId = request.session?.userId;
   if (!userId) return null;
-  return request.server.livelog.users.byId(userId);
+  const user = await request.server.livelog.users.byId(userId);
+  if (user && !user.disabled && (user.sessionEpoch ?? 0) === (request.session.epoch ?? 0)) return user;
+  request.log.info({ userId, reason: !user ? 'user gone' : user.disabled ? 'user disabled' : 'password changed' }, 'session ended');
+  await request.session.destroy();
+  return null;
+}
+
+/** Starts a session for a user who just proved their password. */
+export async function startSession(request: FastifyRequest, reply: FastifyReply, user: UserRecord): Promise<void> {
+  // A fresh session id at login: a session id planted before login is worth nothing after it.
+  await request.session.regenerate();
+  request.session.userId = user._id;
+  request.session.epoch = user.sessionEpoch ?? 0;
+  // Lets this browser past the per-address login throttle for this name later (see LoginThrottle).
+  const { knownBrowser, secure } = request.server.loginCookies;
+  reply.setCookie(knownBrowser, user.name.toLowerCase(), {
+    signed: true,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: KNOWN_BROWSER_TTL_MS / 1000,
+  });
+}
+
+/** Whether this browser has logged in as `name` before. */
+export function knownBrowserFor(request: FastifyRequest, name: string): boolean {
+  const raw = request.cookies[request.server.loginCookies.knownBrowser];
+  if (!raw) return false;
+  const { valid, value } = request.unsignCookie(raw);
+  return valid && value === name.toLowerCase();
 }

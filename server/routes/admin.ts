@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { actorOf, NAME_PATTERN, UserNotFound } from '../auth/users.ts';
+import { actorOf, NAME_PATTERN, UserNotFound, type UserChange } from '../auth/users.ts';
 import type { UserRecord } from '../auth/types.ts';
 import { setAuthor } from '../stream/posts.ts';
 import { SLUG_PATTERN } from '../stream/types.ts';
@@ -16,7 +16,8 @@ const Csrf = { _csrf: Type.Optional(Type.String({ maxLength: 200 })) };
 const UserForm = Type.Object({
   ...Csrf,
   name: Type.String({ pattern: NAME_PATTERN }),
-  password: Type.String({ minLength: 8, maxLength: 256 }),
+  // Only bounded here: the password rule itself (length, zxcvbn) explains what is wrong.
+  password: Type.String({ maxLength: 256 }),
   admin: Type.Optional(Type.Literal('on')),
 });
 const StreamForm = Type.Object({
@@ -32,10 +33,22 @@ const TokenForm = Type.Object({
   label: Type.String({ minLength: 1, maxLength: 100 }),
   stream: Type.Optional(Type.String({ maxLength: 64 })),
 });
+const UserParams = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
+const UserChangeForm = Type.Object({
+  ...Csrf,
+  change: Type.Union([Type.Literal('disable'), Type.Literal('enable'), Type.Literal('admin'), Type.Literal('author')]),
+});
+const CHANGES: Record<Static<typeof UserChangeForm>['change'], UserChange> = {
+  disable: { disabled: true },
+  enable: { disabled: false },
+  admin: { admin: true },
+  author: { admin: false },
+};
 const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8,64}$' }) });
 
 const DONE = {
   'user-added': 'User added.',
+  'user-changed': 'User changed.',
   'stream-created': 'Stream created.',
   'authors-changed': 'Authors changed.',
   'token-revoked': 'Token revoked.',
@@ -89,6 +102,17 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     await users.add(request.body.name, request.body.password, request.body.admin === 'on');
     return reply.redirect('/admin?done=user-added', 303);
   });
+
+  // Disable, enable, make admin or author. Sessions of a disabled user end on their next request.
+  app.post<{ Params: Static<typeof UserParams>; Body: Static<typeof UserChangeForm> }>(
+    '/admin/users/:name',
+    { schema: { params: UserParams, body: UserChangeForm }, preHandler: csrf },
+    async (request, reply) => {
+      const user = await users.change(request.params.name, CHANGES[request.body.change], request.admin);
+      request.log.info({ user: user.name, change: request.body.change, by: request.admin!.name }, 'user changed');
+      return reply.redirect('/admin?done=user-changed', 303);
+    },
+  );
 
   app.post<{ Body: Static<typeof StreamForm> }>('/admin/streams', { schema: { body: StreamForm }, preHandler: csrf }, async (request, reply) => {
     const { slug, title, description } = request.body;

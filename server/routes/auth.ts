@@ -1,20 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
 import { LoginThrottle } from '../auth/login-throttle.ts';
+import { safeNext } from '../auth/login-next.ts';
+import { BUSY_RETRY_AFTER_S, PasswordChecksBusy } from '../auth/password-checks.ts';
+import { knownBrowserFor, startSession } from '../plugins/sessions.ts';
 
-const LoginQuery = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })) });
+// `next` is checked by safeNext, which sends anything odd or overlong home: a long or strange link
+// still shows the login form instead of an error page.
+const Next = Type.String({ maxLength: 4096 });
+const LoginQuery = Type.Object({ next: Type.Optional(Next) });
 const LoginBody = Type.Object({
   name: Type.String({ maxLength: 64 }),
   password: Type.String({ maxLength: 256 }),
-  next: Type.Optional(Type.String({ maxLength: 500 })),
+  next: Type.Optional(Next),
   _csrf: Type.Optional(Type.String({ maxLength: 200 })),
 });
-
-/** Only same-site paths: `next` must not send people to another site after they log in. */
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : '/';
-}
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
   const throttle = new LoginThrottle();
@@ -32,28 +33,38 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { name, password } = request.body;
       const next = safeNext(request.body.next);
-      const loginPage = (statusCode: number, error: string) =>
-        reply
+      const loginPage = (statusCode: number, error: string, retryAfterSeconds?: number): FastifyReply => {
+        if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+        return reply
           .code(statusCode)
           .type('text/html; charset=utf-8')
           .send(renderView('login', { title: 'Log in', user: null, csrfToken: reply.generateCsrf(), next, name, error }));
-      try {
-        throttle.check(request.ip, name);
-      } catch (error) {
-        const { message } = error as Error;
-        reply.header('retry-after', /(\d+) seconds/.exec(message)?.[1] ?? '60');
-        return loginPage(429, message);
+      };
+      const wait = throttle.check(request.ip, name, knownBrowserFor(request, name));
+      if (wait) {
+        request.log.info({ name, retryAfter: wait.retryAfterSeconds }, 'login throttled');
+        return loginPage(429, wait.message, wait.retryAfterSeconds);
       }
-      const user = await app.livelog.users.authenticate(name, password);
+      let user;
+      try {
+        user = await app.livelog.users.authenticate(name, password);
+      } catch (error) {
+        if (!(error instanceof PasswordChecksBusy)) throw error;
+        request.log.warn({ name }, 'login refused: too many password checks at once');
+        return loginPage(503, error.message, BUSY_RETRY_AFTER_S);
+      }
       if (!user) {
         throttle.failed(request.ip, name);
         request.log.info({ name }, 'login failed');
         return loginPage(401, 'Wrong name or password.');
       }
       throttle.succeeded(request.ip, name);
-      // A fresh session id at login: a session id planted before login is worth nothing after it.
-      await request.session.regenerate();
-      request.session.userId = user._id;
+      // Said only to someone who knows the password, so it reveals nothing to a guesser.
+      if (user.disabled) {
+        request.log.info({ user: user.name }, 'login refused: account disabled');
+        return loginPage(403, 'This account is disabled; ask an admin to enable it.');
+      }
+      await startSession(request, reply, user);
       request.log.info({ user: user.name }, 'logged in');
       return reply.redirect(next, 303);
     },
