@@ -27,7 +27,7 @@ test('an author attaches a photo; viewers see it with its description, its locat
 
   const src = (await image.getAttribute('src'))!;
   const served = await request.get(src);
-  expect(served.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(served.headers()['cache-control']).toBe('public, max-age=300');
   const metadata = await sharp(await served.body()).metadata();
   expect(metadata.exif).toBeUndefined();
 
