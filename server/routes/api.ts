@@ -38,7 +38,7 @@ const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
 /** One entry of `GET …/posts?since=`: a post's current state, or the fact of its deletion. */
-function latestJson(latest: Latest) {
+function latestJson(latest: Exclude<Latest, { kind: 'status' }>) {
   switch (latest.kind) {
     case 'post': {
       const { post, seq, html } = latest;
@@ -57,8 +57,6 @@ function latestJson(latest: Latest) {
     }
     case 'deleted':
       return { id: latest.postId, seq: latest.seq, deleted: true };
-    case 'status':
-      return null; // reported as the top-level `status`
   }
 }
 
@@ -113,7 +111,8 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       }
       const projection = await app.livelog.projections.require(request.params.slug);
       const after = replayAfter(point, projection);
-      const changes = projection.changesSince(after);
+      // The stream's own status is the top-level `status`, so it takes no place in a page.
+      const changes = projection.changesSince(after).filter((latest): latest is Exclude<Latest, { kind: 'status' }> => latest.kind !== 'status');
       const page = changes.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -122,7 +121,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
         seq: projection.head,
         status: projection.status.status,
         since: after,
-        posts: page.map(latestJson).filter((entry) => entry !== null),
+        posts: page.map(latestJson),
         next: changes.length > limit && last ? `${projection.stream.epoch}.${last.seq}` : null,
       };
     },
