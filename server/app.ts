@@ -6,6 +6,7 @@ import type { Database } from './db/database.ts';
 import { Projections } from './stream/projections.ts';
 import { Streams } from './stream/streams.ts';
 import { LiveHub } from './live/hub.ts';
+import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
 import { localRelay, type Relay } from './relay/relay.ts';
 import { MongoDoorbell } from './relay/mongo-doorbell.ts';
 import { Presence } from './relay/presence.ts';
@@ -35,6 +36,8 @@ export interface Livelog {
   projections: Projections;
   streams: Streams;
   hub: LiveHub;
+  /** Places for live connections, per client address and in all. */
+  admission: ViewerAdmission;
   users: Users;
   tokens: Tokens;
   images: Images;
@@ -79,6 +82,11 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   const instance = randomUUID();
   const relay: Relay =
     config.LIVELOG_RELAY === 'mongo' ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), { maxDocuments: config.LIVELOG_DOORBELL_MAX }) : localRelay;
+  const hub = new LiveHub(logger.child({ component: 'hub' }), {
+    heartbeatMs: config.LIVELOG_HEARTBEAT_MS,
+    maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES,
+    stallMs: config.LIVELOG_VIEWER_STALL_MS,
+  });
   const projections = new Projections({
     changes: database.changes,
     streams: database.streams,
@@ -86,10 +94,9 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     logger: logger.child({ component: 'projections' }),
     catchUpMs: config.LIVELOG_CATCHUP_MS,
     onAppended: (stream, seq) => relay.announce(stream, seq),
-  });
-  const hub = new LiveHub(logger.child({ component: 'hub' }), {
-    heartbeatMs: config.LIVELOG_HEARTBEAT_MS,
-    maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES,
+    watched: hub,
+    maxOpen: config.LIVELOG_MAX_OPEN_STREAMS,
+    idleMs: config.LIVELOG_STREAM_IDLE_MS,
   });
   const presence = new Presence(
     hub,
@@ -104,6 +111,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     projections,
     streams: new Streams(database.streams),
     hub,
+    admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
     users: new Users(database.users),
     tokens: new Tokens(database.tokens, database.users),
     images: new Images(database.media),

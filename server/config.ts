@@ -23,6 +23,20 @@ const ConfigSchema = Type.Object({
   LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], { default: 'local' }),
   LIVELOG_HEARTBEAT_MS: Type.Integer({ minimum: 50, maximum: 120_000, default: 20_000 }),
   LIVELOG_MAX_BUFFERED_BYTES: Type.Integer({ minimum: 1024, maximum: 1024 ** 3, default: 4 * 1024 * 1024 }),
+  /** A viewer whose data waits while the kernel takes none of it for this long is cut; it resumes
+   *  by seq when it reconnects. */
+  LIVELOG_VIEWER_STALL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
+  /** Live connections (websocket and SSE) this process holds; past it, 503 with Retry-After.
+   *  Default: 15,000, or less when the open-file limit is lower. */
+  LIVELOG_MAX_VIEWERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  /** Live connections from one client address; past it, 429. Generous: a stadium's Wi-Fi or a
+   *  mobile carrier puts many people behind one address. */
+  LIVELOG_MAX_VIEWERS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 500 }),
+  /** Stream projections kept in memory; past it, the least recently used one without viewers is
+   *  dropped (it is read again from the database when next asked for). */
+  LIVELOG_MAX_OPEN_STREAMS: Type.Integer({ minimum: 1, maximum: 100_000, default: 500 }),
+  /** A stream without viewers and unused for this long is dropped from memory. */
+  LIVELOG_STREAM_IDLE_MS: Type.Integer({ minimum: 100, maximum: 86_400_000, default: 600_000 }),
   /** Doorbells kept in the capped collection (LIVELOG_RELAY=mongo); only the last seconds matter. */
   LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000 }),
   /** Changes (posts, edits, pins, deletes, status, authors, purges) one user may make per minute,

@@ -194,6 +194,16 @@ test('one change budget per user: shared by every route and every token of their
   const form = await browser.request('POST', `/s/${t.slug}/posts`, { _csrf: await csrfFor(browser, true), body: 'from the page', key: 'page-key-0001' });
   assert.equal(form.statusCode, 429, `${form.statusCode} ${form.headers.location ?? ''} ${form.body.slice(0, 200)}`);
   assert.equal((await api(otherToken, 'POST', '/posts', { body: 'someone else' })).status, 201);
+
+  // An admin's membership changes on /admin spend from the same budget as their API changes.
+  const chief = await users.add('chief', COLLEAGUE_PASSWORD, true);
+  const chiefToken = await tokens.create(chief, 'chief');
+  for (let i = 0; i < 6; i++) assert.equal((await api(chiefToken, 'POST', '/posts', { body: `chief ${i}` })).status, 201);
+  const admin = new Browser(t.app);
+  assert.equal((await admin.logIn('chief', COLLEAGUE_PASSWORD)).statusCode, 303);
+  const adminPage = await admin.request('GET', '/admin');
+  const membership = await admin.request('POST', `/admin/streams/${t.slug}/authors`, { _csrf: Browser.field(adminPage.body, '_csrf'), name: 'other', action: 'remove' });
+  assert.equal(membership.statusCode, 429);
 });
 
 test('an idempotency key belongs to its sender: another author using it first neither blocks nor takes over the change', async () => {

@@ -102,6 +102,6 @@ test('two writer processes appending at once produce one contiguous log that eve
   // The shared key: one change, and both writers were answered with it.
   assert.equal(resultA.shared.seq, resultB.shared.seq);
   assert.equal([resultA.shared.replayed, resultB.shared.replayed].filter(Boolean).length, 1);
-  assert.equal(stored.filter((r) => r.key === 'shared-key').length, 1);
+  assert.equal(stored.filter((r) => r.key === 'device/shared-key').length, 1); // keys are stored scoped to their sender
   assert.deepEqual(readers[0]!.projection.page(1000).map((v) => v.post.id), readers[1]!.projection.page(1000).map((v) => v.post.id));
 });

@@ -9,16 +9,23 @@ export interface HubOptions {
   /** Unsent bytes past which a viewer is cut off (it reconnects and resumes by seq), so one
    *  stalled viewer cannot grow the server's memory. */
   maxBufferedBytes: number;
+  /** How long a viewer may leave data waiting without the kernel taking a byte of it. A viewer
+   *  that stops reading but keeps its link alive would otherwise hold the server's buffers until
+   *  the byte bound; checked at each heartbeat, so a cut comes within this plus one heartbeat. */
+  stallMs: number;
 }
 
 /**
  * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
- * text frames and asks how much is still unsent.
+ * text frames and asks how much is still unsent and how much the peer has taken.
  */
 export interface ViewerTransport {
   /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
   send(frame: string, seq?: number): void;
+  /** Bytes written but still held in this process, waiting for the kernel to take them. */
   bufferedBytes(): number;
+  /** Bytes the kernel has taken so far: it stops moving when the peer stops reading. */
+  deliveredBytes(): number;
   /** A transport-level liveness check; calls `onAlive` when the peer answers. */
   probe(): void;
   onAlive(callback: () => void): void;
@@ -34,9 +41,13 @@ interface Viewer {
   /** The last seq this viewer was sent: changes at or before it are never sent again. */
   lastSeq: number;
   alive: boolean;
+  /** `deliveredBytes()` at the last heartbeat, and when it last moved (or nothing was waiting). */
+  delivered: number;
+  progressAt: number;
 }
 
 interface Room {
+  projection: StreamProjection;
   viewers: Set<Viewer>;
   unsubscribe(): void;
 }
@@ -64,7 +75,7 @@ export class LiveHub {
    */
   attach(projection: StreamProjection, transport: ViewerTransport, since: number): void {
     const room = this.room(projection);
-    const viewer: Viewer = { transport, lastSeq: since, alive: true };
+    const viewer: Viewer = { transport, lastSeq: since, alive: true, delivered: transport.deliveredBytes(), progressAt: Date.now() };
     transport.send(helloFrame(projection));
     for (const latest of projection.changesSince(since)) this.send(viewer, latest);
     viewer.lastSeq = projection.head;
@@ -80,6 +91,16 @@ export class LiveHub {
   /** Every stream with viewers here, and how many. */
   counts(): Map<string, number> {
     return new Map([...this.rooms].map(([slug, room]) => [slug, room.viewers.size]));
+  }
+
+  /** Whether anyone here watches the stream: a watched stream's projection must stay open. */
+  isWatched(slug: string): boolean {
+    return this.rooms.has(slug);
+  }
+
+  /** The projections viewers here are attached to: the ones worth probing for others' changes. */
+  *watchedProjections(): Iterable<StreamProjection> {
+    for (const room of this.rooms.values()) yield room.projection;
   }
 
   /** Sends the same frame to every viewer of a stream (viewer counts). */
@@ -105,7 +126,7 @@ export class LiveHub {
         for (const viewer of viewers) this.send(viewer, latest);
       };
       projection.on('change', onChange);
-      room = { viewers, unsubscribe: () => projection.off('change', onChange) };
+      room = { projection, viewers, unsubscribe: () => projection.off('change', onChange) };
       this.rooms.set(projection.slug, room);
     }
     return room;
@@ -136,11 +157,32 @@ export class LiveHub {
     }
   }
 
-  private beat(): void {
+  /**
+   * A viewer has stalled when data waits in this process and the kernel has taken nothing more of
+   * it for `stallMs`. Data the kernel holds shows up here too: once the peer's window and our
+   * socket buffer are full, our own buffer starts to grow and `deliveredBytes` stops.
+   */
+  private stalled(viewer: Viewer, now: number): boolean {
+    const delivered = viewer.transport.deliveredBytes();
+    if (viewer.transport.bufferedBytes() === 0 || delivered !== viewer.delivered) {
+      viewer.delivered = delivered;
+      viewer.progressAt = now;
+      return false;
+    }
+    return now - viewer.progressAt >= this.options.stallMs;
+  }
+
+  /** One heartbeat: cut dead and stalled viewers, probe and ping the rest. */
+  beat(now = Date.now()): void {
     for (const room of this.rooms.values()) {
       for (const viewer of room.viewers) {
         if (!viewer.alive) {
           viewer.transport.terminate(); // no answer since the last beat: the link is dead
+          continue;
+        }
+        if (this.stalled(viewer, now)) {
+          this.logger.warn({ stream: room.projection.slug, buffered: viewer.transport.bufferedBytes(), stalledMs: now - viewer.progressAt }, 'dropping a viewer that stopped reading');
+          viewer.transport.terminate();
           continue;
         }
         viewer.alive = false;

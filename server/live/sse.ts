@@ -23,13 +23,16 @@ export function sseTransport(response: ServerResponse, epoch: string): ViewerTra
   };
   response.on('close', markClosed);
   response.on('error', markClosed);
+  const tcp = response.socket;
   return {
     send: (frame, seq) => {
       if (closed) return;
       response.write(seq === undefined ? `data: ${frame}\n\n` : `id: ${epoch}.${seq}\ndata: ${frame}\n\n`);
     },
     bufferedBytes: () => response.writableLength,
-    // No way to ask the peer: a dead one shows up as a write error or a growing buffer instead.
+    deliveredBytes: () => (tcp ? tcp.bytesWritten - tcp.writableLength : 0),
+    // No way to ask the peer: a dead or non-reading one shows up as a write error, a growing
+    // buffer or no progress in what the kernel takes (the hub's stall rule) instead.
     probe: () => aliveCallback?.(),
     onAlive: (callback) => (aliveCallback = callback),
     onClose: (callback) => closeCallbacks.push(callback),

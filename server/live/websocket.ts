@@ -1,21 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ViewerTransport } from './hub.ts';
 
-/** A viewer on a websocket. Liveness: protocol-level ping/pong (the browser answers by itself). */
-export function websocketTransport(socket: WebSocket): ViewerTransport {
+/** Close code for a viewer that broke the rules (RFC 6455: policy violation). */
+export const CLOSE_POLICY_VIOLATION = 1008;
+
+/**
+ * What a viewer may send. The page's script sends nothing on the socket, so anything beyond a few
+ * small messages a minute is a client misusing the connection: each message costs a parse and a
+ * wake-up, and an answer we never asked for must not keep a link alive.
+ */
+export class InboundBudget {
+  private windowStart = 0;
+  private messages = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxMessages = 5,
+    private readonly maxBytes = 1024,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Counts one message; false once the viewer has sent more than its share this window. */
+  spend(bytes: number, now = Date.now()): boolean {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.messages = 0;
+      this.bytes = 0;
+    }
+    this.messages++;
+    this.bytes += bytes;
+    return this.messages <= this.maxMessages && this.bytes <= this.maxBytes;
+  }
+}
+
+/**
+ * A viewer on a websocket. Liveness: protocol-level ping/pong (the browser answers by itself), and
+ * only a pong that echoes the random payload of our latest ping counts. The ping sits behind every
+ * frame sent before it, so a peer can only echo it by reading them all: a client that sends pongs
+ * of its own but never reads (what the kernel holds included) is cut at the next heartbeat.
+ * `tcp` is the connection under the websocket, where the kernel's progress is visible.
+ */
+export function websocketTransport(socket: WebSocket, tcp: Socket, budget = new InboundBudget()): ViewerTransport {
   socket.on('error', () => socket.terminate());
+  let expected: Buffer | undefined;
+  let aliveCallback: (() => void) | undefined;
+  const overspent = (bytes: number) => {
+    if (budget.spend(bytes)) return false;
+    socket.close(CLOSE_POLICY_VIOLATION, 'viewers do not send messages');
+    return true;
+  };
+  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+    overspent(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+  });
+  socket.on('pong', (data: Buffer) => {
+    if (expected && data.equals(expected)) {
+      expected = undefined;
+      aliveCallback?.();
+    } else {
+      overspent(data.length); // unsolicited: counts like any other message
+    }
+  });
   return {
     send: (frame) => {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     },
     bufferedBytes: () => socket.bufferedAmount,
+    deliveredBytes: () => tcp.bytesWritten - tcp.writableLength,
     probe: () => {
-      if (socket.readyState === socket.OPEN) socket.ping();
+      if (socket.readyState !== socket.OPEN) return;
+      expected = randomBytes(8);
+      socket.ping(expected);
     },
-    onAlive: (callback) => {
-      socket.on('pong', callback);
-      socket.on('message', callback);
-    },
+    onAlive: (callback) => (aliveCallback = callback),
     onClose: (callback) => socket.on('close', callback),
     close: (reason) => socket.close(1001, reason),
     terminate: () => socket.terminate(),

@@ -66,11 +66,15 @@ async function requireAdmin(request: FastifyRequest, reply: FastifyReply) {
   if (!user) return reply.redirect(`/login?next=${encodeURIComponent('/admin')}`, 303);
   if (!user.admin) return reply.forbidden('Only an admin can see this page');
   request.admin = user;
+  request.changer = user;
 }
 
 export async function adminRoutes(app: FastifyInstance): Promise<void> {
-  app.addHook('preHandler', requireAdmin);
+  // Who is asking is settled before any body is read (the CSRF token is in the body: checked after).
+  app.addHook('onRequest', requireAdmin);
   const csrf = app.csrfProtection;
+  // Membership is a change to the stream's log: it spends the admin's change budget like any other.
+  const { budget } = app.changeGuards;
   const { users, tokens, streams, projections } = app.livelog;
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
@@ -122,7 +126,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof AuthorForm> }>(
     '/admin/streams/:slug/authors',
-    { schema: { params: SlugParams, body: AuthorForm }, preHandler: csrf },
+    { schema: { params: SlugParams, body: AuthorForm }, onRequest: budget, preHandler: csrf },
     async (request, reply) => {
       const member = await users.byName(request.body.name);
       if (!member) throw new UserNotFound(request.body.name);

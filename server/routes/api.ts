@@ -9,10 +9,17 @@ import { actorOf } from '../auth/users.ts';
 import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
 
+/** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
+const DEFAULT_PAGE_ENTRIES = 100;
+const MAX_PAGE_ENTRIES = 1000;
+
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
 
-const SinceQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
+const PostsQuery = Type.Object({
+  since: Type.Optional(Type.String({ maxLength: 50, description: 'SEQ or EPOCH.SEQ: what the caller already has' })),
+  limit: Type.Optional(Type.String({ maxLength: 12, description: `entries per page, 1 to ${MAX_PAGE_ENTRIES} (default ${DEFAULT_PAGE_ENTRIES})` })),
+});
 const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
 // Text may be empty when the post is a photo: publishPost checks that there is one or the other.
@@ -29,7 +36,7 @@ const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
 /** One entry of `GET …/posts?since=`: a post's current state, or the fact of its deletion. */
-function latestJson(latest: Latest, slug: string) {
+function latestJson(latest: Exclude<Latest, { kind: 'status' }>, slug: string) {
   switch (latest.kind) {
     case 'post': {
       const { post, seq, html } = latest;
@@ -48,8 +55,6 @@ function latestJson(latest: Latest, slug: string) {
     }
     case 'deleted':
       return { id: latest.postId, seq: latest.seq, deleted: true };
-    case 'status':
-      return null; // reported as the top-level `status`
   }
 }
 
@@ -75,21 +80,33 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
     request.headers['idempotency-key'] ?? randomUUID();
 
-  app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof SinceQuery> }>(
+  // Pages of the compacted replay: each entry is a post's latest state (or its deletion) as of the
+  // moment the page is read, in seq order. A post changed between two pages comes again in a later
+  // one, with its newer seq, so applying the pages in order ends exactly where one read would.
+  app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof PostsQuery> }>(
     '/streams/:slug/posts',
-    { schema: { params: SlugParams, querystring: SinceQuery } },
+    { schema: { params: SlugParams, querystring: PostsQuery } },
     async (request, reply) => {
       const point = parseResumePoint(request.query.since);
       if (!point) return reply.badRequest('querystring/since must be SEQ or EPOCH.SEQ, like 42 or abc123.42');
+      const limit = request.query.limit === undefined ? DEFAULT_PAGE_ENTRIES : Number(request.query.limit);
+      if (!/^[0-9]+$/.test(request.query.limit ?? '0') || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_ENTRIES) {
+        return reply.badRequest(`querystring/limit must be a whole number from 1 to ${MAX_PAGE_ENTRIES}`);
+      }
       const projection = await app.livelog.projections.require(request.params.slug);
       const after = replayAfter(point, projection);
+      // The stream's own status is the top-level `status`, so it takes no place in a page.
+      const changes = projection.changesSince(after).filter((latest): latest is Exclude<Latest, { kind: 'status' }> => latest.kind !== 'status');
+      const page = changes.slice(0, limit);
+      const last = page.at(-1);
       return {
         stream: projection.slug,
         epoch: projection.stream.epoch,
         seq: projection.head,
         status: projection.status.status,
         since: after,
-        posts: projection.changesSince(after).map((latest) => latestJson(latest, projection.slug)).filter((entry) => entry !== null),
+        posts: page.map((latest) => latestJson(latest, projection.slug)),
+        next: changes.length > limit && last ? `${projection.stream.epoch}.${last.seq}` : null,
       };
     },
   );

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../live/frames.ts';
 import { websocketTransport } from '../live/websocket.ts';
 import { sseTransport } from '../live/sse.ts';
+import { sendError } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
@@ -14,6 +15,21 @@ const CLOSE_NOT_FOUND = 4404;
 const CLOSE_BAD_REQUEST = 4400;
 const CLOSE_UNAVAILABLE = 4503;
 
+/**
+ * A place for the viewer, taken before the upgrade (or the event stream) and given back when the
+ * connection ends, however it ends: the response's `close` fires once, for both transports.
+ */
+async function admitViewer(request: FastifyRequest, reply: FastifyReply) {
+  const admitted = request.server.livelog.admission.admit(request.ip);
+  if (typeof admitted === 'function') {
+    reply.raw.once('close', admitted);
+    return;
+  }
+  request.log.info({ code: admitted.code, address: request.ip }, 'live connection refused');
+  reply.header('retry-after', String(admitted.retryAfterSeconds));
+  return sendError(request, reply, admitted.statusCode, admitted.code, admitted.message);
+}
+
 /** Browsers send Origin on websockets and do not apply CORS to them: refuse other sites' pages. */
 async function sameOrigin(request: FastifyRequest, reply: FastifyReply) {
   const origin = request.headers.origin;
@@ -23,11 +39,12 @@ async function sameOrigin(request: FastifyRequest, reply: FastifyReply) {
 }
 
 export async function liveRoutes(app: FastifyInstance): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  // Viewers send nothing but pongs (see InboundBudget): a message bigger than this closes the socket.
+  await app.register(websocket, { options: { maxPayload: 1024 } });
 
   app.get<LiveRequest>(
     '/s/:slug/live',
-    { websocket: true, schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin },
+    { websocket: true, schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin, preHandler: admitViewer },
     async (socket, request) => {
       const point = parseResumePoint(request.query.since);
       if (!point) return socket.close(CLOSE_BAD_REQUEST, 'since must be SEQ or EPOCH.SEQ');
@@ -40,7 +57,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!projection) return socket.close(CLOSE_NOT_FOUND, 'no such stream');
       if (socket.readyState !== socket.OPEN) return;
-      app.livelog.hub.attach(projection, websocketTransport(socket), replayAfter(point, projection));
+      app.livelog.hub.attach(projection, websocketTransport(socket, request.raw.socket), replayAfter(point, projection));
     },
   );
 
@@ -48,7 +65,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
   // browser's automatic reconnect sends Last-Event-ID, which wins over `since`.
   app.get<LiveRequest>(
     '/s/:slug/events',
-    { schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin },
+    { schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin, preHandler: admitViewer },
     async (request, reply) => {
       const lastEventId = request.headers['last-event-id'];
       const point = parseResumePoint(typeof lastEventId === 'string' && lastEventId ? lastEventId : request.query.since);

@@ -94,6 +94,8 @@ export class StreamProjection extends EventEmitter {
   private readonly keys = new Map<string, KeyEntry>();
   /** Serialises appends and catch-ups: both read the head and move it. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** Tasks in the queue: a projection with an append in flight must not be dropped from memory. */
+  private queued = 0;
 
   constructor(
     readonly stream: StreamRecord,
@@ -160,6 +162,26 @@ export class StreamProjection extends EventEmitter {
   /** Applies whatever other processes appended since our head. Returns how many changes. */
   catchUp(): Promise<number> {
     return this.serialised(() => this.catchUpUnlocked());
+  }
+
+  /**
+   * Catches up if another process appended: the probe for `head + 1` runs outside the write queue,
+   * so pollers and readers never make an author's append wait behind a lookup that finds nothing;
+   * only applying what it found is serialised.
+   */
+  async refresh(): Promise<number> {
+    let next: ChangeRecord | null;
+    try {
+      next = await this.log.at(this.slug, this.head + 1);
+    } catch (error) {
+      throw new DatabaseUnavailable({ cause: error });
+    }
+    return next ? this.catchUp() : 0;
+  }
+
+  /** True while an append or a catch-up is queued or running. */
+  get busy(): boolean {
+    return this.queued > 0;
   }
 
   private async appendUnlocked(request: AppendRequest): Promise<AppendResult> {
@@ -271,7 +293,8 @@ export class StreamProjection extends EventEmitter {
   }
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    this.queued++;
+    const run = this.queue.then(task, task).finally(() => this.queued--);
     this.queue = run.catch(() => {});
     return run;
   }
