@@ -41,4 +41,10 @@ test('an author attaches a photo; viewers see it with its description, its locat
   await expect(exportedImage).toHaveAttribute('alt', 'Rooftops at sunset, seen from the tower');
   await expect.poll(() => exportedImage.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(2048);
   expect(violations).toEqual([]);
+
+  // Deleting the post takes its photo down: viewers lose it live, and its address answers 404.
+  author.once('dialog', (dialog) => dialog.accept());
+  await author.locator('.post').filter({ hasText: 'The view from the tower' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(viewer.locator('.post img')).toHaveCount(0);
+  expect((await request.get(src)).status()).toBe(404);
 });
