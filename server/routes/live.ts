@@ -46,6 +46,8 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/live',
     { websocket: true, schema: { params: SlugParams, querystring: LiveQuery }, preValidation: sameOrigin, preHandler: admitViewer },
     async (socket, request) => {
+      // Listening from the first moment: messages sent while the stream loads count too.
+      const transport = websocketTransport(socket, request.raw.socket);
       const point = parseResumePoint(request.query.since);
       if (!point) return socket.close(CLOSE_BAD_REQUEST, 'since must be SEQ or EPOCH.SEQ');
       let projection;
@@ -57,7 +59,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       }
       if (!projection) return socket.close(CLOSE_NOT_FOUND, 'no such stream');
       if (socket.readyState !== socket.OPEN) return;
-      app.livelog.hub.attach(projection, websocketTransport(socket, request.raw.socket), replayAfter(point, projection));
+      app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
   );
 
