@@ -165,11 +165,8 @@ class Supervisor {
     await rm(this.socketPath, { force: true });
     // FerretDB creates its SQLite files with the mode it is given: umask 077 makes them 0600.
     // The shell only sets the umask and then becomes FerretDB (exec), so the pid is FerretDB's.
-    // Its own process group keeps a Ctrl-C in the terminal from reaching it before Livelog has
-    // finished with it; Livelog stops it in order.
     const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', this.binary, ...this.args], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
     });
     this.child = child;
     const stderrTail: string[] = [];

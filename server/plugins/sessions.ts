@@ -20,9 +20,16 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   // so neither a subdomain nor a plain-http page can set or read it.
   const https = publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie);
+  const cookieName = https ? '__Host-livelog_session' : 'livelog_session';
+  // During a database outage a session lookup would only wait and fail: a page or live view is
+  // then served as to an anonymous reader (from memory), rather than a 503. Changes keep their
+  // session and answer 503 to retry, so no author is silently logged out of a post.
+  app.addHook('onRequest', async (request) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && !database.isAvailable()) delete request.cookies[cookieName];
+  });
   await app.register(session, {
     secret: await sessionSecret(database.db),
-    cookieName: https ? '__Host-livelog_session' : 'livelog_session',
+    cookieName,
     store: new MongoSessionStore(database.sessions),
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure: https ? true : 'auto', path: '/', maxAge: SESSION_TTL_MS },
