@@ -40,7 +40,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     database = await connectDatabase(url, config.LIVELOG_DB);
   } catch (error) {
     await embedded?.stop();
-    throw error;
+    throw new Error(`cannot reach ${describe}: ${(error as Error).message}`, { cause: error });
   }
   return {
     database,
