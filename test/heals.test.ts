@@ -90,7 +90,23 @@ const ferretdbLog = () =>
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-heals-'));
 });
-after(() => rm(dataDir, { recursive: true, force: true }));
+after(async () => {
+  // A failed test must not leave its server holding the test process open.
+  if (server && server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill('SIGKILL');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+/** Waits for a condition, failing with `what` (and the FerretDB log) after `ms`. */
+async function until(condition: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`${what} within ${ms} ms; log:\n${ferretdbLog()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 async function startSharedServer(): Promise<void> {
   server = await startServer();
@@ -144,7 +160,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   await mkdir(socketPath);
 
   const refused = await publish('during the outage', 'heal-key-1');
-  assert.equal(refused.status, 503);
+  assert.equal(refused.status, 503, `${await refused.clone().text()}\n${server.log().split('\n').filter((l) => l.includes('"level":50')).join('\n')}`);
   assert.equal(refused.headers.get('retry-after'), '5');
   assert.equal((await refused.json()).code, 'LIVELOG_DATABASE_UNAVAILABLE');
   assert.equal(await ready(), 503);
@@ -161,7 +177,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   await arriving.waitFor((frames) => frames.some((f) => f.t === 'post'));
 
   // It keeps trying, with growing pauses, and the server stays up.
-  while (!/"attempt":3,.*"msg":"restarting the embedded database failed"/.test(ferretdbLog())) await new Promise((r) => setTimeout(r, 100));
+  await until(() => /"attempt":3,.*"msg":"restarting the embedded database failed"/.test(ferretdbLog()), 20_000, 'no third failed attempt');
   assert.equal(server.child.exitCode, null);
   assert.equal(await ready(), 503);
   assert.match(ferretdbLog(), /"signal":"SIGKILL".*"msg":"embedded database exited; restarting it"/);
@@ -169,7 +185,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   await rm(socketPath, { recursive: true });
   await untilReady(20_000);
   // The server's own client may reconnect a moment before the restarter has logged its success.
-  while (!ferretdbLog().includes('"msg":"embedded database restarted"')) await new Promise((r) => setTimeout(r, 50));
+  await until(() => ferretdbLog().includes('"msg":"embedded database restarted"'), 5000, 'no restart logged');
   const healed = await ferretdbPid();
   assert.notEqual(healed, killed);
   assert.ok(isAlive(healed));

@@ -102,6 +102,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   try {
     await supervisor.launch();
   } catch (error) {
+    await supervisor.stop();
     if (socketDir) await rm(socketDir, { recursive: true, force: true });
     throw error;
   }
