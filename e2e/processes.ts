@@ -41,16 +41,16 @@ export async function startLivelog(port: number, env: Record<string, string>): P
   };
 }
 
-/** A FerretDB of the test's own, on a fixed port so it can be stopped and started again. */
-export async function ownDatabase(port: number): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+/** A FerretDB of the test's own; started again on the same data folder, it is on the same socket. */
+export async function ownDatabase(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-e2e-db-'));
   const logger = pino({ level: 'silent' });
-  let db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, logger, port });
+  let db: EmbeddedDatabase = await startEmbeddedDatabase({ dataDir, logger });
   return {
     url: db.url,
     stop: () => db.stop(),
     start: async () => {
-      db = await startEmbeddedDatabase({ dataDir, logger, port });
+      db = await startEmbeddedDatabase({ dataDir, logger });
     },
   };
 }

@@ -69,7 +69,7 @@ test('viewers recover by themselves when their server restarts, and get what was
 
 test("an author's draft survives a reload and a database outage, and publishes exactly once after it", async ({ browser, request }) => {
   test.setTimeout(90_000);
-  const database = await ownDatabase(3240);
+  const database = await ownDatabase();
   const s = await seed('Database outage', database.url);
   const server = await startLivelog(3232, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
   const base = server.url;

@@ -10,6 +10,9 @@ export async function withDatabase<T>(run: (opened: OpenedDatabase, log: pino.Lo
   const config = loadConfig();
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn', base: { app: 'livelog-tool' } }, pino.destination(2));
   const opened = await openDatabase(config, log);
+  // Which database a command changed is not obvious with a server running or not, or MONGODB_URL
+  // set in one shell and not the other; stderr, so stdout stays what scripts parse.
+  process.stderr.write(`livelog: using ${opened.describe}\n`);
   try {
     return await run(opened, log);
   } finally {

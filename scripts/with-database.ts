@@ -47,7 +47,11 @@ if (!env.MONGODB_URL) {
 }
 
 const child = spawn(command, args, { stdio: 'inherit', env });
-const forward = (signal: NodeJS.Signals) => child.kill(signal);
+const forward = (signal: NodeJS.Signals) => {
+  // A Ctrl-C reaches FerretDB too: its exit now is the end of the run, not a crash to heal.
+  embedded?.holdRestarts();
+  child.kill(signal);
+};
 process.on('SIGINT', forward);
 process.on('SIGTERM', forward);
 const code: number = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));

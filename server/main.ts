@@ -60,6 +60,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Before anything else: the same signal may reach FerretDB, and its exit is no crash to heal.
+    opened.closing();
     const force = setTimeout(() => process.exit(1), 10_000).unref();
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
     await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));

@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -18,7 +17,6 @@ import { Streams } from '../server/stream/streams.ts';
 
 const logger = pino({ level: 'silent' });
 let dataDir: string;
-let port: number;
 let db: EmbeddedDatabase;
 let database: Database;
 let app: FastifyInstance;
@@ -26,13 +24,7 @@ let token: string;
 
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-outage-'));
-  port = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-  db = await startEmbeddedDatabase({ dataDir, logger, port });
+  db = await startEmbeddedDatabase({ dataDir, logger });
   database = await connectDatabase(db.url, 'livelog');
   const user = await new Users(database.users).add('reporter', 'a long password', true);
   token = await new Tokens(database.tokens, database.users).create(user, 'test');
@@ -70,7 +62,7 @@ test('with the database down, posting answers 503 within seconds; after it retur
   assert.equal((await app.inject({ url: '/s/storm', headers: { accept: 'text/html' } })).statusCode, 200);
   assert.equal((await app.inject('/api/streams/storm/posts')).statusCode, 200);
 
-  db = await startEmbeddedDatabase({ dataDir, logger, port });
+  db = await startEmbeddedDatabase({ dataDir, logger });
   let retried = await publish('during the outage', 'outage-key-1');
   for (let i = 0; retried.statusCode === 503 && i < 20; i++) {
     await new Promise((r) => setTimeout(r, 500));

@@ -12,6 +12,11 @@ export interface Database {
   tokens: Collection<TokenRecord>;
   sessions: Collection<SessionRecord>;
   media: Collection<MediaRecord>;
+  /**
+   * False from the moment the driver finds the database gone until it answers again: a reader's
+   * page can then skip lookups that would only wait for a timeout and fail.
+   */
+  isAvailable(): boolean;
   close(): Promise<void>;
 }
 
@@ -23,8 +28,19 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
   const client = new MongoClient(url, {
     serverSelectionTimeoutMS: 3000,
     connectTimeoutMS: 3000,
+    // How soon a database that died while idle is noticed, and one that came back is used again.
+    heartbeatFrequencyMS: 2000,
     appName: 'livelog',
   });
+  // The topology learns of a dead server only at the next heartbeat or failed operation; a
+  // refused connection says so at once.
+  let available = true;
+  client.on('topologyDescriptionChanged', (event) => (available = event.newDescription.hasDataBearingServers));
+  client.on('connectionCheckOutFailed', (event) => {
+    if (event.reason === 'connectionError') available = false;
+  });
+  client.on('serverHeartbeatFailed', () => (available = false));
+  client.on('serverHeartbeatSucceeded', () => (available = true));
   await client.connect();
   const db = client.db(dbName);
   const database: Database = {
@@ -37,6 +53,7 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
     tokens: db.collection<TokenRecord>('tokens'),
     sessions: db.collection<SessionRecord>('sessions'),
     media: db.collection<MediaRecord>('media'),
+    isAvailable: () => available,
     async close() {
       // FerretDB has no sessions commands, so the driver's endSessions on close fails; harmless.
       await client.close().catch(() => {});

@@ -1,20 +1,35 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
+import { RestartBackoff } from './restart-backoff.ts';
 
 // The embedded database: FerretDB v1 (MongoDB wire protocol) on SQLite files in LIVELOG_DATA, or
 // on PostgreSQL for the production-like test run. Built once by scripts/build-ferretdb.sh and
-// cached per user, started on a free loopback port, stopped with the process.
+// cached per user. It has no authentication, so it listens only on a Unix socket inside the
+// private (0700) data folder: no other user of the machine can reach it or read its files.
+// Livelog restarts it when it dies and stops it with the process.
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-ferretdb.sh', import.meta.url));
 const START_TIMEOUT_MS = 30_000;
+/** The kernel's `sun_path` holds 108 bytes on Linux and 104 on macOS; keep a margin. */
+export const MAX_SOCKET_PATH_BYTES = 100;
+const SOCKET_NAME = 'db.sock';
+/** Prefix of the private folder that holds the socket when the data folder's path is too long. */
+const SOCKET_DIR_PREFIX = 'livelog-db-';
 
 export interface EmbeddedDatabase {
   url: string;
+  /** Where FerretDB listens: DATA/db.sock, or a private folder under the system's tmpdir. */
+  socketPath: string;
+  /**
+   * Stop restarting FerretDB from now on. A clean shutdown calls this first: FerretDB may see the
+   * same signal as Livelog and exit before stop() runs, and that is not a crash to heal.
+   */
+  holdRestarts(): void;
   stop(): Promise<void>;
 }
 
@@ -23,8 +38,15 @@ export interface EmbeddedOptions {
   logger: Logger;
   /** FerretDB on PostgreSQL instead of SQLite: a `postgres://` URL of an existing database. */
   postgresqlUrl?: string;
-  /** A fixed port (tests restart a stopped database where clients expect it); default: a free one. */
-  port?: number;
+}
+
+/** What DATA/ferretdb.json records, so command-line tools reuse a running server's database. */
+interface RunningRecord {
+  url: string;
+  socketPath: string;
+  /** The Livelog process that owns the database. */
+  pid: number;
+  ferretdbPid: number;
 }
 
 export class EmbeddedDatabaseError extends Error {}
@@ -49,63 +71,148 @@ async function ensureFerretdb(logger: Logger): Promise<string> {
 }
 
 export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { logger } = options;
-  const binary = await ensureFerretdb(logger);
+  const logger = options.logger.child({ component: 'ferretdb' });
+  const binary = await ensureFerretdb(options.logger);
   const dataDir = path.resolve(options.dataDir);
   const sqliteDir = path.join(dataDir, 'ferretdb');
   const stateDir = path.join(dataDir, 'ferretdb-state');
-  await mkdir(sqliteDir, { recursive: true });
-  await mkdir(stateDir, { recursive: true });
-  const pidFile = path.join(dataDir, 'ferretdb.json');
-  await stopOrphan(pidFile, logger);
-  const port = options.port ?? (await freePort());
+  const recordFile = path.join(dataDir, 'ferretdb.json');
+  await makePrivate(dataDir, [sqliteDir, stateDir, recordFile], logger);
+  await mkdir(sqliteDir, { recursive: true, mode: 0o700 });
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await stopOrphan(recordFile, logger);
+  const { socketPath, socketDir } = await socketPlace(dataDir);
+  const url = `mongodb://${encodeURIComponent(socketPath)}/`;
   const backend = options.postgresqlUrl
     ? ['--handler=postgresql', `--postgresql-url=${options.postgresqlUrl}`]
     : ['--handler=sqlite', `--sqlite-url=file:${sqliteDir}/`];
-  const child = spawn(
-    binary,
-    [
-      ...backend,
-      `--listen-addr=127.0.0.1:${port}`,
-      `--state-dir=${stateDir}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      // At warn, FerretDB logs every failed command, such as the driver's endSessions on close.
-      '--log-level=error',
-      '--log-format=json',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  // If this process dies of an error, do not leave FerretDB running on the data folder.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  const stderrTail: string[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      const message = ferretdbMessage(line);
-      stderrTail.push(message);
-      if (stderrTail.length > 5) stderrTail.shift();
-      logger.error({ component: 'ferretdb' }, message);
-    }
-  });
-  const url = `mongodb://127.0.0.1:${port}/`;
+  const args = [
+    ...backend,
+    // An empty address turns the TCP listener off: the socket is the only way in.
+    '--listen-addr=',
+    `--listen-unix=${socketPath}`,
+    `--state-dir=${stateDir}`,
+    '--telemetry=disable',
+    '--debug-addr=-',
+    // At warn, FerretDB logs every failed command, such as the driver's endSessions on close.
+    '--log-level=error',
+    '--log-format=json',
+  ];
+  const supervisor = new Supervisor(binary, args, socketPath, url, recordFile, logger);
   try {
-    await waitUntilAnswering(url, child);
+    await supervisor.launch();
   } catch (error) {
-    child.kill('SIGKILL');
-    const detail = stderrTail.join(' | ') || (error as Error).message;
-    throw new EmbeddedDatabaseError(`FerretDB did not start: ${detail}`);
+    await supervisor.stop();
+    if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    throw error;
   }
-  await writeFile(pidFile, JSON.stringify({ url, pid: process.pid, ferretdbPid: child.pid }));
-  logger.info({ component: 'ferretdb', url, backend: options.postgresqlUrl ? 'postgresql' : 'sqlite', dataDir }, 'embedded database started');
+  logger.info({ url, backend: options.postgresqlUrl ? 'postgresql' : 'sqlite', dataDir }, 'embedded database started');
   return {
     url,
+    socketPath,
+    holdRestarts: () => supervisor.holdRestarts(),
     async stop() {
-      await rm(pidFile, { force: true });
-      await stopChild(child);
+      await supervisor.stop();
+      await rm(recordFile, { force: true });
+      await rm(socketDir ?? socketPath, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs FerretDB and brings it back when it dies, on the same files and socket, so the driver
+ * reconnects by itself and nothing else has to learn a new address.
+ */
+class Supervisor {
+  private child: ChildProcess | undefined;
+  private launching: Promise<void> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private held = false;
+  private startedAt = 0;
+  private readonly backoff = new RestartBackoff();
+  // If this process dies of an error, do not leave FerretDB running on the data folder.
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
+
+  constructor(
+    private readonly binary: string,
+    private readonly args: string[],
+    private readonly socketPath: string,
+    private readonly url: string,
+    private readonly recordFile: string,
+    private readonly logger: Logger,
+  ) {
+    process.on('exit', this.killOnExit);
+  }
+
+  launch(): Promise<void> {
+    this.launching = this.spawnAndWait().finally(() => (this.launching = undefined));
+    return this.launching;
+  }
+
+  holdRestarts(): void {
+    this.held = true;
+    clearTimeout(this.restartTimer);
+  }
+
+  async stop(): Promise<void> {
+    this.holdRestarts();
+    await this.launching?.catch(() => {});
+    if (this.child) await stopChild(this.child);
+    process.off('exit', this.killOnExit);
+  }
+
+  private async spawnAndWait(): Promise<void> {
+    // A socket file left by a FerretDB that was killed makes the next one fail with EADDRINUSE.
+    await rm(this.socketPath, { force: true });
+    // FerretDB creates its SQLite files with the mode it is given: umask 077 makes them 0600.
+    // The shell only sets the umask and then becomes FerretDB (exec), so the pid is FerretDB's.
+    const child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', this.binary, ...this.args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    this.child = child;
+    const stderrTail: string[] = [];
+    child.stderr!.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        const message = ferretdbMessage(line);
+        stderrTail.push(message);
+        if (stderrTail.length > 5) stderrTail.shift();
+        this.logger.error({ pid: child.pid }, message);
+      }
+    });
+    try {
+      await waitUntilAnswering(this.url, child, () => this.held);
+    } catch (error) {
+      child.kill('SIGKILL');
+      const detail = stderrTail.join(' | ') || (error as Error).message;
+      throw new EmbeddedDatabaseError(`FerretDB did not start: ${detail}`);
+    }
+    this.startedAt = Date.now();
+    child.once('exit', (code, signal) => this.exited(child, code, signal));
+    const record: RunningRecord = { url: this.url, socketPath: this.socketPath, pid: process.pid, ferretdbPid: child.pid! };
+    await writePrivateFile(this.recordFile, JSON.stringify(record));
+  }
+
+  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.held || child !== this.child) return;
+    this.logger.error({ pid: child.pid, code, signal, ranForMs: Date.now() - this.startedAt }, 'embedded database exited; restarting it');
+    this.scheduleRestart(Date.now() - this.startedAt);
+  }
+
+  private scheduleRestart(ranForMs: number): void {
+    const delayMs = this.backoff.next(ranForMs);
+    const attempt = this.backoff.attempt;
+    this.logger.warn({ attempt, delayMs }, 'restarting the embedded database');
+    this.restartTimer = setTimeout(() => {
+      this.launch().then(
+        () => this.logger.info({ attempt, pid: this.child?.pid }, 'embedded database restarted'),
+        (error: Error) => {
+          if (this.held) return;
+          this.logger.error({ attempt, reason: error.message }, 'restarting the embedded database failed');
+          this.scheduleRestart(0);
+        },
+      );
+    }, delayMs);
+  }
 }
 
 /**
@@ -114,11 +221,66 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
  */
 export async function runningEmbeddedDatabase(dataDir: string): Promise<string | null> {
   try {
-    const { url, pid } = JSON.parse(await readFile(path.join(path.resolve(dataDir), 'ferretdb.json'), 'utf8'));
+    const { url, pid } = JSON.parse(await readFile(path.join(path.resolve(dataDir), 'ferretdb.json'), 'utf8')) as RunningRecord;
     return typeof url === 'string' && isAlive(pid) ? url : null;
   } catch {
     return null;
   }
+}
+
+/**
+ * The data folder and what Livelog keeps in it are for Livelog's user alone: folders 0700, files
+ * 0600. A folder made by an older version (or by hand) with looser modes is tightened, and said so.
+ */
+async function makePrivate(dataDir: string, entries: string[], logger: Logger): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const tightened: string[] = [];
+  const tighten = async (target: string): Promise<void> => {
+    let stats;
+    try {
+      stats = await lstat(target);
+    } catch {
+      return;
+    }
+    // Symbolic links are not followed: their own mode means nothing, and their target is not ours.
+    if (stats.isSymbolicLink()) return;
+    const wanted = stats.isDirectory() ? 0o700 : 0o600;
+    if ((stats.mode & 0o777 & ~wanted) !== 0) {
+      await chmod(target, wanted);
+      tightened.push(target);
+    }
+    if (stats.isDirectory() && target !== dataDir) {
+      for (const name of await readdir(target)) await tighten(path.join(target, name));
+    }
+  };
+  await tighten(dataDir);
+  for (const entry of entries) await tighten(entry);
+  if (tightened.length > 0) {
+    logger.warn({ dataDir, count: tightened.length, first: tightened.slice(0, 5) }, 'the data folder was readable by others; made it private (0700 folders, 0600 files)');
+  }
+}
+
+/**
+ * DATA/db.sock when that path fits the kernel's limit; otherwise a socket in a fresh 0700 folder
+ * under the system's tmpdir (mkdtemp makes it 0700), as private as the data folder.
+ */
+async function socketPlace(dataDir: string): Promise<{ socketPath: string; socketDir?: string }> {
+  const inData = path.join(dataDir, SOCKET_NAME);
+  if (Buffer.byteLength(inData) <= MAX_SOCKET_PATH_BYTES) return { socketPath: inData };
+  const socketDir = await mkdtemp(path.join(tmpdir(), SOCKET_DIR_PREFIX));
+  const socketPath = path.join(socketDir, SOCKET_NAME);
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
+    await rm(socketDir, { recursive: true, force: true });
+    throw new EmbeddedDatabaseError(`no socket path short enough for FerretDB: both ${dataDir} and the temporary folder ${tmpdir()} are too deep (set TMPDIR)`);
+  }
+  return { socketPath, socketDir };
+}
+
+/** Written whole and in one step, so a tool reading it never sees half a record. */
+async function writePrivateFile(file: string, content: string): Promise<void> {
+  const partial = `${file}.${process.pid}.tmp`;
+  await writeFile(partial, content, { mode: 0o600 });
+  await rename(partial, file);
 }
 
 /** FerretDB logs JSON lines; keep the message (and error) so they read well inside our own log. */
@@ -132,10 +294,10 @@ function ferretdbMessage(line: string): string {
 }
 
 /** A FerretDB left running by a Livelog process that was killed would hold the same files. */
-async function stopOrphan(pidFile: string, logger: Logger): Promise<void> {
-  let previous: { pid?: number; ferretdbPid?: number };
+async function stopOrphan(recordFile: string, logger: Logger): Promise<void> {
+  let previous: Partial<RunningRecord>;
   try {
-    previous = JSON.parse(await readFile(pidFile, 'utf8'));
+    previous = JSON.parse(await readFile(recordFile, 'utf8'));
   } catch {
     return;
   }
@@ -149,6 +311,11 @@ async function stopOrphan(pidFile: string, logger: Logger): Promise<void> {
     process.kill(previous.ferretdbPid, 'SIGTERM');
     for (let i = 0; i < 50 && isAlive(previous.ferretdbPid); i++) await new Promise((r) => setTimeout(r, 100));
   }
+  // Its private socket folder in tmpdir, if the data folder's path was too long for a socket.
+  const socketDir = previous.socketPath && path.dirname(previous.socketPath);
+  if (socketDir && path.dirname(socketDir) === tmpdir() && path.basename(socketDir).startsWith(SOCKET_DIR_PREFIX)) {
+    await rm(socketDir, { recursive: true, force: true });
+  }
 }
 
 function isAlive(pid: number): boolean {
@@ -160,23 +327,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilAnswering(url: string, child: ChildProcess): Promise<void> {
+async function waitUntilAnswering(url: string, child: ChildProcess, givenUp: () => boolean): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let exited = false;
   child.once('exit', () => (exited = true));
   while (Date.now() < deadline) {
     if (exited) throw new Error('FerretDB exited during start');
+    if (givenUp()) throw new Error('stopped during start');
     const client = new MongoClient(url, { serverSelectionTimeoutMS: 500, connectTimeoutMS: 500 });
     try {
       await client.db('admin').command({ ping: 1 });

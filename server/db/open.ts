@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from './database.ts';
@@ -5,8 +6,10 @@ import { runningEmbeddedDatabase, startEmbeddedDatabase, type EmbeddedDatabase }
 
 export interface OpenedDatabase {
   database: Database;
-  /** Where it is, for messages; never contains a password (embedded URLs have none). */
+  /** Which database this is, in words, for messages; never contains a password. */
   describe: string;
+  /** A clean shutdown has begun: an embedded FerretDB exiting now is not restarted. */
+  closing(): void;
   close(): Promise<void>;
 }
 
@@ -16,17 +19,20 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(config: Config, logger: Logger): Promise<OpenedDatabase> {
   let url = config.MONGODB_URL;
-  let describe = 'MONGODB_URL';
+  let describe: string;
   let embedded: EmbeddedDatabase | undefined;
-  if (!url) {
-    const running = await runningEmbeddedDatabase(config.LIVELOG_DATA);
+  const dataDir = path.resolve(config.LIVELOG_DATA);
+  if (url) {
+    describe = `MONGODB_URL (${hostsOf(url)})`;
+  } else {
+    const running = await runningEmbeddedDatabase(dataDir);
     if (running) {
       url = running;
-      describe = `the embedded FerretDB another Livelog process runs (${running})`;
+      describe = `the embedded FerretDB of the Livelog server running on ${dataDir}`;
     } else {
-      embedded = await startEmbeddedDatabase({ dataDir: config.LIVELOG_DATA, logger });
+      embedded = await startEmbeddedDatabase({ dataDir, logger });
       url = embedded.url;
-      describe = `embedded FerretDB (SQLite files in ${config.LIVELOG_DATA})`;
+      describe = `an embedded FerretDB of its own on the files in ${dataDir}`;
     }
   }
   let database: Database;
@@ -34,14 +40,22 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     database = await connectDatabase(url, config.LIVELOG_DB);
   } catch (error) {
     await embedded?.stop();
-    throw error;
+    throw new Error(`cannot reach ${describe}: ${(error as Error).message}`, { cause: error });
   }
   return {
     database,
     describe,
+    closing: () => embedded?.holdRestarts(),
     async close() {
+      embedded?.holdRestarts();
       await database.close();
       await embedded?.stop();
     },
   };
+}
+
+/** The servers a MongoDB URL names, without the user name and password it may carry. */
+function hostsOf(url: string): string {
+  const match = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(url);
+  return match?.[1] ? decodeURIComponent(match[1]) : 'unreadable URL';
 }

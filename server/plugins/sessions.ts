@@ -43,6 +43,12 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   app.decorate('loginCookies', names);
   const secret = await sessionSecret(database.db);
   await app.register(cookie, { secret });
+  // During a database outage a session lookup would only wait and fail: a page or live view is
+  // then served as to an anonymous reader (from memory), rather than a 503. Changes keep their
+  // session and answer 503 to retry, so no author is silently logged out of a post.
+  app.addHook('onRequest', async (request) => {
+    if ((request.method === 'GET' || request.method === 'HEAD') && !database.isAvailable()) delete request.cookies[names.session];
+  });
   await app.register(session, {
     secret,
     cookieName: names.session,

@@ -1,16 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 
+/** How long readiness waits for the database; a probe must answer even if a ping never does. */
+const READY_TIMEOUT_MS = 2000;
+
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  // Liveness: the process serves requests.
+  // Liveness: the process serves requests. It stays 200 while the database is down or restarting:
+  // restarting Livelog would not bring the database back sooner, and viewers are still served.
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ ok: true }));
 
-  // Readiness: the database answers, so posts can be accepted.
+  // Readiness: the database answers, so posts can be accepted. 503 while it is down (an embedded
+  // one is being restarted meanwhile) and 200 again by itself once it answers.
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
-    try {
-      await app.livelog.database.db.command({ ping: 1 }, { timeoutMS: 2000 });
-      return { ok: true };
-    } catch {
-      return reply.code(503).send({ ok: false, message: 'The database is not answering' });
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      app.livelog.database.db.command({ ping: 1 }, { timeoutMS: READY_TIMEOUT_MS }).then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS + 500))),
+    ]);
+    clearTimeout(timer);
+    if (answered) return { ok: true };
+    reply.header('retry-after', '5');
+    return reply.code(503).send({ ok: false, code: 'LIVELOG_DATABASE_UNAVAILABLE', message: 'The database is not answering' });
   });
 }
