@@ -145,8 +145,19 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal((await publish('before the crash', 'heal-key-0')).status, 201);
   const page = await fetch(`http://${server.base}/s/welcome`, { headers: { accept: 'text/html' } });
   assert.equal(page.status, 200);
-  // A viewer who opened the log-in page once carries a session cookie; its lookup needs the database.
-  const login = await fetch(`http://${server.base}/login`, { headers: { accept: 'text/html' } });
+  // A signed-in author reading the stream carries a session cookie; its lookup needs the database.
+  const password = 'heals viewer battery staple';
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'user', 'add', 'reader', '--password', password], { env: env() });
+  const form = await fetch(`http://${server.base}/login`, { headers: { accept: 'text/html' } });
+  const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrfToken = /name="_csrf" value="([^"]*)"/.exec(await form.text())![1]!;
+  const login = await fetch(`http://${server.base}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrfToken, name: 'reader', password }).toString(),
+  });
+  assert.equal(login.status, 303);
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   assert.match(cookie, /livelog_session=/);
   const connected = await websocketViewer(server.base, 'welcome', '');
