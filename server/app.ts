@@ -18,7 +18,7 @@ import { registerSecurity } from './plugins/security.ts';
 import { requestIdGenerator, trustedProxies } from './plugins/proxies.ts';
 import { registerChangeGuards } from './plugins/changes.ts';
 import { registerSessions } from './plugins/sessions.ts';
-import { registerErrors } from './plugins/errors.ts';
+import { clientErrorHandler, registerErrors } from './plugins/errors.ts';
 import { registerAssets } from './plugins/assets.ts';
 import { healthRoutes } from './routes/health.ts';
 import { mediaRoutes } from './routes/media.ts';
@@ -75,6 +75,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
       // Node checks those timeouts on this interval (30 s by default): check often enough to honour them.
       connectionsCheckingInterval: Math.min(1000, config.LIVELOG_HEADERS_TIMEOUT_MS),
     },
+    clientErrorHandler,
     // No type coercion: a number where text belongs is a 400, not a string "42".
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });

@@ -82,6 +82,36 @@ test('an upload with a bad token is refused before its body is read, and the con
   assert.ok(sent < 8 * 1024 * 1024, `the server hung up after ${(sent / 1048576).toFixed(1)} MB`);
 });
 
+test('multipart bodies are refused unread on every route that takes no photos, before any check that would read them', async () => {
+  const boundary = 'b'.repeat(16);
+  for (const [method, url, auth] of [
+    ['POST', '/login', ''],
+    ['POST', '/admin/users', ''],
+    ['PATCH', `/api/streams/${t.slug}/posts/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, `Authorization: Bearer ${t.token}\r\n`],
+    ['POST', `/s/${t.slug}/status`, ''],
+  ] as const) {
+    const client = await rawConnection();
+    client.socket.write(`${method} ${url} HTTP/1.1\r\nHost: x\r\n${auth}Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${20 * 1024 * 1024}\r\n\r\n`);
+    client.socket.write(Buffer.alloc(256 * 1024, 0x42));
+    await client.closed;
+    assert.match(client.received(), /^HTTP\/1\.1 415 /, `${method} ${url}`);
+    assert.match(client.received(), /LIVELOG_PHOTOS_NOT_ACCEPTED/);
+  }
+});
+
+test('requests Node itself refuses (headers too large, not HTTP) get the usual JSON error with a code', async () => {
+  const tooLarge = await rawConnection();
+  tooLarge.socket.write(`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`);
+  await tooLarge.closed;
+  assert.match(tooLarge.received(), /^HTTP\/1\.1 431 /);
+  assert.equal(JSON.parse(tooLarge.received().split('\r\n\r\n')[1]!).code, 'LIVELOG_HEADERS_TOO_LARGE');
+  const garbage = await rawConnection();
+  garbage.socket.write('NOT HTTP AT ALL\r\n\r\n');
+  await garbage.closed;
+  assert.match(garbage.received(), /^HTTP\/1\.1 400 /);
+  assert.equal(JSON.parse(garbage.received().split('\r\n\r\n')[1]!).code, 'LIVELOG_BAD_REQUEST');
+});
+
 test('a body that drips in a byte at a time is cut by the request timeout', async () => {
   const { socket, received, closed } = await rawConnection();
   socket.write(`POST /api/streams/${t.slug}/posts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"body":"`);
@@ -127,6 +157,27 @@ async function appWithLog(env: Record<string, string>) {
   await app.ready();
   return { app, lines };
 }
+
+test('an upload the client abandons half-way is logged as the client going away, not as a server error', async () => {
+  const logged = await appWithLog({});
+  try {
+    await logged.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (logged.app.server.address() as { port: number }).port;
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const boundary = 'c'.repeat(16);
+    socket.write(`POST /api/streams/${t.slug}/posts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${t.token}\r\nContent-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 5000000\r\n\r\n`);
+    socket.write(`--${boundary}\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n\r\n`);
+    socket.write(Buffer.alloc(100_000, 1));
+    await sleep(300);
+    socket.destroy();
+    await sleep(500);
+    assert.deepEqual(logged.lines.filter((l) => Number(l.level) >= 50), [], 'no error-level lines');
+    assert.ok(logged.lines.some((l) => l.msg === 'client went away'));
+  } finally {
+    await logged.app.close();
+  }
+});
 
 test('request ids and client addresses come from the connection, unless it is a trusted proxy', async () => {
   const untrusting = await appWithLog({});

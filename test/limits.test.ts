@@ -52,6 +52,7 @@ test('the throttle locks longer after each further failure and forgets after a s
   assert.equal(throttle.check('10.0.0.2', 'ada', false, now + 1000), null, 'another address');
   assert.equal(throttle.check('10.0.0.1', 'bob', false, now + 1000), null, 'another name');
   assert.equal(throttle.check('10.0.0.1', 'ada', false, now + 31_000), null, 'the lock expires');
+  assert.ok(throttle.check('10.0.0.1', 'ada', false, now + 31_000), 'one guess at a time after a lock');
   throttle.failed('10.0.0.1', 'ada', now + 31_000);
   assert.equal(throttle.check('10.0.0.1', 'ada', false, now + 32_000)?.retryAfterSeconds, 59);
   throttle.succeeded('10.0.0.1', 'ada');

@@ -54,6 +54,16 @@ class FailureCount {
     this.entries.delete(key);
   }
 
+  /** Failures counted against this key now (0 once forgotten). */
+  failures(key: string, now: number): number {
+    const entry = this.entries.get(key);
+    return entry && now - entry.lastFailure <= this.policy.forgetAfterMs ? entry.failures : 0;
+  }
+
+  get free(): number {
+    return this.policy.free;
+  }
+
   get size(): number {
     return this.entries.size;
   }
@@ -80,30 +90,76 @@ class FailureCount {
 export class LoginThrottle {
   private readonly pairs = new FailureCount(PAIR);
   private readonly addresses = new FailureCount(ADDRESS);
+  /** Checks under way, counted as failures until they end: a burst sent at once cannot get more
+   *  guesses past the check than one sent a guess at a time. Bounded by the password checks'
+   *  own queue (a few dozen at most). */
+  private readonly pending = new Map<string, number>();
 
-  /** Why this attempt must wait, or null when it may go ahead. */
+  /**
+   * Why this attempt must wait, or null when it may go ahead. An attempt that may go ahead is under
+   * way until `failed` or `succeeded` is called for it.
+   */
   check(address: string, name: string, knownBrowser: boolean, now = Date.now()): LoginWait | null {
-    const pairWait = this.pairs.wait(pairKey(address, name), now);
+    const pair = pairKey(address, name);
+    const pairWait = this.pairs.wait(pair, now);
     if (pairWait > 0) return wait('Too many failed log-ins for this name from your address', pairWait);
     const addressWait = knownBrowser ? 0 : this.addresses.wait(address, now);
     if (addressWait > 0) return wait('Too many failed log-ins from your address', addressWait);
+    if (this.inFlight(pair) >= this.guessesLeft(this.pairs, pair, now)) return wait('Too many log-ins for this name from your address at once', IN_FLIGHT_WAIT_MS);
+    if (!knownBrowser && this.inFlight(address) >= this.guessesLeft(this.addresses, address, now)) {
+      return wait('Too many log-ins from your address at once', IN_FLIGHT_WAIT_MS);
+    }
+    this.begin(pair);
+    this.begin(address);
     return null;
   }
 
   failed(address: string, name: string, now = Date.now()): void {
+    this.end(address, name);
     this.pairs.failed(pairKey(address, name), now);
     this.addresses.failed(address, now);
   }
 
   /** Clears the pair only: one good password must not wipe the address's count of bad ones. */
   succeeded(address: string, name: string): void {
+    this.end(address, name);
     this.pairs.forget(pairKey(address, name));
+  }
+
+  /** An attempt that ended without a verdict (the checks were too busy to run it). */
+  abandoned(address: string, name: string): void {
+    this.end(address, name);
+  }
+
+  /** Guesses that may be under way at once: what is left before the next lock, and one at a time
+   *  after a lock has run out (each further failure locks again, for longer). */
+  private guessesLeft(count: FailureCount, key: string, now: number): number {
+    return Math.max(1, count.free - count.failures(key, now));
+  }
+
+  private inFlight(key: string): number {
+    return this.pending.get(key) ?? 0;
+  }
+
+  private begin(key: string): void {
+    this.pending.set(key, this.inFlight(key) + 1);
+  }
+
+  private end(address: string, name: string): void {
+    for (const key of [pairKey(address, name), address]) {
+      const left = this.inFlight(key) - 1;
+      if (left > 0) this.pending.set(key, left);
+      else this.pending.delete(key);
+    }
   }
 
   get size(): { pairs: number; addresses: number } {
     return { pairs: this.pairs.size, addresses: this.addresses.size };
   }
 }
+
+/** How long to come back after a refusal for checks already under way: they take about a second. */
+const IN_FLIGHT_WAIT_MS = 2000;
 
 function wait(reason: string, ms: number): LoginWait {
   const retryAfterSeconds = Math.ceil(ms / 1000);

@@ -1,7 +1,18 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sensible from '@fastify/sensible';
 import createError from '@fastify/error';
-import { MongoNetworkError, MongoServerSelectionError, MongoNetworkTimeoutError } from 'mongodb';
+import {
+  MongoError,
+  MongoNetworkError,
+  MongoNetworkTimeoutError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import type { Database } from '../db/database.ts';
 import { DatabaseUnavailable } from '../stream/errors.ts';
 import { renderView } from '../render/views.ts';
 
@@ -13,10 +24,16 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
   await app.register(sensible);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
-    const error = isDatabaseOutage(raw) ? new DatabaseUnavailable({ cause: raw }) : isBrokenMultipart(raw) ? new BrokenMultipart({ cause: raw }) : raw;
+    const error = isDatabaseOutage(raw, request.server.livelog.database) ? new DatabaseUnavailable({ cause: raw }) : isBrokenMultipart(raw) ? new BrokenMultipart({ cause: raw }) : raw;
     const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-    const exposed = statusCode < 500 || error instanceof DatabaseUnavailable;
-    if (statusCode >= 500) request.log.error({ err: raw }, 'request failed');
+    // Livelog's own 5xx (database down, too busy) are conditions, not bugs: said, and logged as such.
+    const exposed = statusCode < 500 || error instanceof DatabaseUnavailable || Boolean(error.code?.startsWith('LIVELOG_'));
+    if (request.raw.destroyed || isClientAbort(raw)) {
+      // The client went away mid-request (an upload abandoned): nobody to answer, nothing broken.
+      request.log.info({ code: raw.code, message: raw.message }, 'client went away');
+      if (reply.raw.destroyed) return;
+    } else if (!exposed) request.log.error({ err: raw }, 'request failed');
+    else if (statusCode >= 500) request.log.warn({ code: error.code, message: error.message }, 'request not served');
     else request.log.info({ code: error.code, message: error.message }, 'request refused');
     const message = exposed ? error.message : 'Something went wrong on our side; it has been logged';
     if (statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
@@ -79,7 +96,7 @@ function wantsHtml(request: FastifyRequest): boolean {
 
 function httpReason(statusCode: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable' }[
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' }[
       statusCode
     ] ?? (statusCode >= 500 ? 'Internal Server Error' : 'Error')
   );
@@ -92,10 +109,44 @@ function isBrokenMultipart(error: FastifyError): boolean {
   return !error.statusCode && /^Multipart: |Unexpected end of (form|multipart data)|Malformed part header|Part terminated early/.test(error.message);
 }
 
-function isDatabaseOutage(error: unknown): boolean {
+function isClientAbort(error: FastifyError): boolean {
+  return error.code === 'ERR_STREAM_PREMATURE_CLOSE' || error.code === 'ECONNRESET' || error.message === 'Premature close' || error.message === 'aborted';
+}
+
+/**
+ * Requests Node refuses before Fastify sees them (headers too large, a malformed request line,
+ * headers that never finish) get the same JSON shape and a code like every other error.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [statusCode, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'LIVELOG_REQUEST_TIMEOUT', 'The request did not arrive in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'LIVELOG_HEADERS_TOO_LARGE', 'The request headers (or the URL) are too large']
+        : [400, 'LIVELOG_BAD_REQUEST', 'The request is not valid HTTP'];
+  this.log.debug({ code: error.code }, 'malformed request');
+  const body = JSON.stringify({ statusCode, code, error: httpReason(statusCode), message });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${statusCode} ${httpReason(statusCode)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/**
+ * The database cannot be reached: a 503 to retry, not a bug. Which driver error says so depends on
+ * the moment the connection broke (selection, the socket, a pool being cleared, a server closing),
+ * so while the driver itself sees no server, any driver error counts as the outage.
+ */
+function isDatabaseOutage(error: unknown, database: Database): boolean {
   return (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||
-    error instanceof MongoNetworkTimeoutError
+    error instanceof MongoNetworkTimeoutError ||
+    error instanceof MongoOperationTimeoutError ||
+    error instanceof MongoServerClosedError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError ||
+    (error instanceof MongoError && !database.isAvailable())
   );
 }

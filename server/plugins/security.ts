@@ -15,9 +15,15 @@ export const UploadTooLarge = createError(
   413,
 );
 
+export const PhotosNotAccepted = createError('LIVELOG_PHOTOS_NOT_ACCEPTED', 'Only publishing a post takes multipart/form-data (photos)', 415);
+
 declare module 'fastify' {
   interface FastifyRequest {
     uploadedBytes?: number;
+  }
+  interface FastifyContextConfig {
+    /** The route takes photos: multipart bodies, read only once an upload slot is held. */
+    photos?: boolean;
   }
 }
 
@@ -45,6 +51,13 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
   // as Buffers, so routes validate one body whichever way it came. Every part is bounded, and so is
   // their sum: a request stops being read once its files pass the total. Routes that take photos
   // hold an upload slot (plugins/changes.ts), so memory is bounded by slots times this total.
+  // Anywhere else a multipart body would be parsed (its files read into memory) before the route's
+  // own checks could refuse it, and without an upload slot: refused before it is read.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.headers['content-type']?.toLowerCase().includes('multipart/') || request.routeOptions.config?.photos) return;
+    reply.header('connection', 'close');
+    throw new PhotosNotAccepted();
+  });
   await app.register(multipart, {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: MAX_UPLOAD_BYTES, files: MAX_PHOTOS_PER_POST, fields: 20, fieldSize: 64 * 1024, parts: 30 },

@@ -76,7 +76,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   // is read; an anonymous caller learns nothing but 401.
   const guards = app.changeGuards;
   const change = { onRequest: [guards.apiCaller, guards.budget] };
-  const changeWithPhotos = { onRequest: [guards.apiCaller, guards.budget, guards.uploadSlot] };
+  const changeWithPhotos = { onRequest: [guards.apiCaller, guards.budget, guards.uploadSlot], config: { photos: true } };
   const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
     request.headers['idempotency-key'] ?? randomUUID();
 

@@ -49,6 +49,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       try {
         user = await app.livelog.users.authenticate(name, password);
       } catch (error) {
+        throttle.abandoned(request.ip, name);
         if (!(error instanceof PasswordChecksBusy)) throw error;
         request.log.warn({ name }, 'login refused: too many password checks at once');
         return loginPage(503, error.message, BUSY_RETRY_AFTER_S);

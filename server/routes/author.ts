@@ -48,7 +48,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
   const guards = app.changeGuards;
   // Who, and their budget, before the body; the CSRF token is in the body, so it is checked after.
   const change = { onRequest: [guards.pageCaller, guards.budget], preHandler: csrf };
-  const changeWithPhotos = { onRequest: [guards.pageCaller, guards.budget, guards.uploadSlot], preHandler: csrf };
+  const changeWithPhotos = { onRequest: [guards.pageCaller, guards.budget, guards.uploadSlot], preHandler: csrf, config: { photos: true } };
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostForm> }>(
     '/s/:slug/posts',

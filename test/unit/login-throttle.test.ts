@@ -45,3 +45,19 @@ test('both maps stay bounded whatever the addresses and names', () => {
   assert.ok(throttle.size.pairs <= 100_000, `pairs: ${throttle.size.pairs}`);
   assert.ok(throttle.size.addresses <= 50_000, `addresses: ${throttle.size.addresses}`);
 });
+
+test('a burst sent at once gets no more guesses past the check than guesses sent one at a time', () => {
+  const throttle = new LoginThrottle();
+  const now = 5_000_000;
+  const admitted = Array.from({ length: 18 }, () => throttle.check('192.0.2.9', 'alice', false, now)).filter((wait) => wait === null).length;
+  assert.equal(admitted, 5, 'as many as the pair allows before its first wait');
+  const refused = throttle.check('192.0.2.9', 'alice', false, now);
+  assert.ok(refused && refused.retryAfterSeconds > 0);
+  // The five end as failures: the pair is now locked as it would be after five guesses in a row.
+  for (let i = 0; i < 5; i++) throttle.failed('192.0.2.9', 'alice', now);
+  assert.match(throttle.check('192.0.2.9', 'alice', false, now + 1000)!.message, /Too many failed log-ins for this name/);
+  // Checks that end without a verdict give their place back.
+  assert.equal(throttle.check('192.0.2.10', 'bob', false, now), null);
+  throttle.abandoned('192.0.2.10', 'bob');
+  for (let i = 0; i < 5; i++) assert.equal(throttle.check('192.0.2.10', 'bob', false, now), null);
+});
