@@ -55,9 +55,11 @@ test('2,000 streams each opened once leave a bounded number of projections, a ca
     if (i === slugs.length / 2) rss = process.memoryUsage().rss; // after the heap's warm-up
   }
   assert.ok(projections().open <= CAP, `${projections().open} open`);
-  // Memory that followed the number of streams ever opened would keep growing through the second thousand.
+  // A coarse check that memory does not run away (the open count above is the real bound: these
+  // streams are empty, so even unbounded projections would cost little; GC timing on a loaded
+  // machine moves RSS by tens of MiB).
   const grown = (process.memoryUsage().rss - rss) / 2 ** 20;
-  assert.ok(grown < 64, `RSS grew by ${grown.toFixed(0)} MiB over the second 1,000 streams`);
+  assert.ok(grown < 128, `RSS grew by ${grown.toFixed(0)} MiB over the second 1,000 streams`);
 
   // The watched stream stayed (its viewer still gets changes), and it is what the loop probes.
   assert.equal(await projections().get(t.slug), watched);
