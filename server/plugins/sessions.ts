@@ -13,6 +13,8 @@ declare module 'fastify' {
 }
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+/** How long a page view with a session waits, during an outage, to learn the database is back. */
+const OUTAGE_PROBE_MS = 1000;
 
 /** Cookie sessions for people using the pages; the API uses bearer tokens and never these. */
 export async function registerSessions(app: FastifyInstance, database: Database, publicUrl?: string): Promise<void> {
@@ -21,11 +23,12 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   const https = publicUrl?.startsWith('https://') ?? false;
   await app.register(cookie);
   const cookieName = https ? '__Host-livelog_session' : 'livelog_session';
-  // During a database outage a session lookup would only wait and fail: a page or live view is
+  // During a database outage a session lookup would wait seconds and fail: a page or live view is
   // then served as to an anonymous reader (from memory), rather than a 503. Changes keep their
   // session and answer 503 to retry, so no author is silently logged out of a post.
   app.addHook('onRequest', async (request) => {
-    if ((request.method === 'GET' || request.method === 'HEAD') && !database.isAvailable()) delete request.cookies[cookieName];
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+    if (request.cookies[cookieName] && !(await database.answersWithin(OUTAGE_PROBE_MS))) delete request.cookies[cookieName];
   });
   await app.register(session, {
     secret: await sessionSecret(database.db),
