@@ -17,6 +17,11 @@ export interface Database {
    * page can then skip lookups that would only wait for a timeout and fail.
    */
   isAvailable(): boolean;
+  /**
+   * Whether the database answers within `ms`; at once when nothing says it is down. A database
+   * that just came back is found here before the driver's next heartbeat would find it.
+   */
+  answersWithin(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,16 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
     sessions: db.collection<SessionRecord>('sessions'),
     media: db.collection<MediaRecord>('media'),
     isAvailable: () => available,
+    async answersWithin(ms) {
+      if (available) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const answered = await Promise.race([
+        db.command({ ping: 1 }, { timeoutMS: ms }).then(() => true, () => false),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+      ]);
+      clearTimeout(timer);
+      return answered;
+    },
     async close() {
       // FerretDB has no sessions commands, so the driver's endSessions on close fails; harmless.
       await client.close().catch(() => {});

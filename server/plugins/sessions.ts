@@ -19,6 +19,8 @@ declare module 'fastify' {
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 const KNOWN_BROWSER_TTL_MS = 180 * 24 * 3600 * 1000;
+/** How long a page view with a session waits, during an outage, to learn the database is back. */
+const OUTAGE_PROBE_MS = 1000;
 
 /** Cookie names, __Host- prefixed when served over https, and whether cookies are Secure. */
 export interface Cookies {
@@ -43,11 +45,12 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   app.decorate('loginCookies', names);
   const secret = await sessionSecret(database.db);
   await app.register(cookie, { secret });
-  // During a database outage a session lookup would only wait and fail: a page or live view is
+  // During a database outage a session lookup would wait seconds and fail: a page or live view is
   // then served as to an anonymous reader (from memory), rather than a 503. Changes keep their
   // session and answer 503 to retry, so no author is silently logged out of a post.
   app.addHook('onRequest', async (request) => {
-    if ((request.method === 'GET' || request.method === 'HEAD') && !database.isAvailable()) delete request.cookies[names.session];
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+    if (request.cookies[names.session] && !(await database.answersWithin(OUTAGE_PROBE_MS))) delete request.cookies[names.session];
   });
   await app.register(session, {
     secret,
