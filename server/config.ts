@@ -1,5 +1,6 @@
 import { envSchema } from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
+import { trustedProxies } from './plugins/proxies.ts';
 
 // Every setting Livelog reads from the environment, checked once at start: a bad value stops the
 // process with a message naming it, instead of failing later in the middle of an event.
@@ -60,5 +61,12 @@ export type Config = Static<typeof ConfigSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  return envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false });
+  const config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false });
+  // Checked here, not when the server is built, so that a bad list stops the start naming it.
+  try {
+    trustedProxies(config.LIVELOG_TRUST_PROXY);
+  } catch (error) {
+    throw new Error(`LIVELOG_TRUST_PROXY: ${(error as Error).message} (expected addresses or CIDRs, comma-separated, or loopback)`);
+  }
+  return config;
 }

@@ -28,7 +28,8 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
     const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     // Livelog's own 5xx (database down, too busy) are conditions, not bugs: said, and logged as such.
     const exposed = statusCode < 500 || error instanceof DatabaseUnavailable || Boolean(error.code?.startsWith('LIVELOG_'));
-    if (request.raw.destroyed || isClientAbort(raw)) {
+    // (Not request.raw.destroyed: a request stream is destroyed as soon as its body has been read.)
+    if (isClientAbort(raw) || request.raw.socket?.destroyed) {
       // The client went away mid-request (an upload abandoned): nobody to answer, nothing broken.
       request.log.info({ code: raw.code, message: raw.message }, 'client went away');
       if (reply.raw.destroyed) return;
@@ -70,7 +71,7 @@ function codeOf(error: FastifyError, statusCode: number): string {
   if (error.validation) return 'LIVELOG_INVALID_REQUEST';
   return (
     {
-      400: 'LIVELOG_BAD_REQUEST',
+      400: 'LIVELOG_INVALID_REQUEST',
       401: 'LIVELOG_UNAUTHORIZED',
       403: error.code === 'FST_CSRF_INVALID_TOKEN' || error.code === 'FST_CSRF_MISSING_SECRET' ? 'LIVELOG_CSRF' : 'LIVELOG_FORBIDDEN',
       404: 'LIVELOG_NOT_FOUND',
@@ -147,6 +148,8 @@ function isDatabaseOutage(error: unknown, database: Database): boolean {
     error instanceof MongoServerClosedError ||
     error instanceof MongoTopologyClosedError ||
     error instanceof MongoNotConnectedError ||
-    (error instanceof MongoError && !database.isAvailable())
+    (error instanceof MongoError && !database.isAvailable()) ||
+    // The driver can also hand on the socket's own error when the database dies mid-command.
+    (error instanceof Error && ['EPIPE', 'ECONNREFUSED', 'ENOTCONN'].includes((error as NodeJS.ErrnoException).code ?? '') && /mongodb/.test(error.stack ?? ''))
   );
 }
