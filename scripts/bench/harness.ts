@@ -59,8 +59,10 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-export async function startInstance(port: number, env: Record<string, string>): Promise<Instance> {
+/** Starts Livelog from `code` (a checkout: this one, or an older one to compare against). */
+export async function startInstance(port: number, env: Record<string, string>, code = process.cwd()): Promise<Instance> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: code,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

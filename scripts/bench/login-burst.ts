@@ -5,11 +5,11 @@
 // on a fresh process and database.
 //
 //   npx tsx scripts/bench/login-burst.ts [--logins 30] [--rounds 3] [--code DIR]...
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, progress, setUp } from './harness.ts';
+import { machine, progress, setUp, startInstance } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,20 +42,7 @@ async function memory(pid: number): Promise<{ rss: number; peak: number }> {
 }
 
 async function startServer(code: string, mongodbUrl: string, db: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: code,
-    env: { ...process.env, MONGODB_URL: mongodbUrl, LIVELOG_DB: db, PORT: String(PORT), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Livelog is running at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
-  return child;
+  return (await startInstance(PORT, { MONGODB_URL: mongodbUrl, LIVELOG_DB: db }, code)).child;
 }
 
 const stop = (child: ChildProcess) =>

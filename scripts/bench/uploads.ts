@@ -5,12 +5,11 @@
 // Figures: time until the server answers or hangs up, how much of its body each client got out by
 // then, the server's peak RSS growth during the burst and its RSS 2 s later, and how long a dripping
 // body holds its connection (capped at 30 s).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, progress, setUp } from './harness.ts';
+import { machine, progress, setUp, startInstance } from './harness.ts';
 
 const { values } = parseArgs({ options: { code: { type: 'string', multiple: true }, clients: { type: 'string', default: '4' } } });
 const folders = values.code?.length ? values.code.map((d) => path.resolve(d)) : [process.cwd()];
@@ -25,23 +24,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
-}
-
-async function start(dir: string, port: number, mongodbUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: dir,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', MONGODB_URL: mongodbUrl, LIVELOG_DB: 'livelog', LIVELOG_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Livelog is running at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
-  return child;
 }
 
 /** One hostile upload; resolves with how long until an answer or hang-up, and bytes sent by then. */
@@ -111,8 +93,8 @@ const rows: string[] = [];
 try {
   for (const [i, dir] of folders.entries()) {
     const port = 3900 + i;
-    const server = await start(dir, port, setup.mongodbUrl);
-    const pid = server.pid!;
+    const server = await startInstance(port, { LOG_LEVEL: 'error', MONGODB_URL: setup.mongodbUrl, LIVELOG_DB: 'livelog', LIVELOG_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }, dir);
+    const pid = server.child.pid!;
     await new Promise((r) => setTimeout(r, 1000));
     const before = await rssMiB(pid);
     let peak = before;
@@ -124,8 +106,7 @@ try {
     const after = await rssMiB(pid);
     progress(`${dir}: a dripping body (capped at ${DRIP_CAP_MS / 1000} s)`);
     const held = await drip(port, setup.token, setup.slug);
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await server.stop();
     rows.push(
       `| ${path.basename(dir)} | ${results[0]!.answer || '(hang-up)'} | ${median(results.map((r) => r.ms))} ms | ${median(results.map((r) => r.sentMiB)).toFixed(1)} MiB | +${Math.round(peak - before)} MiB | +${Math.round(after - before)} MiB | ${held >= DRIP_CAP_MS ? `≥ ${DRIP_CAP_MS / 1000} s (not cut)` : `${(held / 1000).toFixed(1)} s`} |`,
     );
