@@ -98,9 +98,7 @@ export class Projections {
     const now = Date.now();
     const cached = this.loaded.get(slug);
     if (cached) {
-      this.loaded.delete(slug);
-      this.loaded.set(slug, cached);
-      cached.usedAt = now;
+      this.touch(slug, cached, now);
       return cached.projection ? this.current(slug, cached, now) : cached.pending;
     }
     // Every open stream is watched or busy: load beyond the cap, but only so far.
@@ -122,6 +120,13 @@ export class Projections {
       forget,
     );
     return entry.pending;
+  }
+
+  /** Marks a stream used now: it moves to the most recently used end of `loaded`. */
+  private touch(slug: string, entry: Entry, now: number): void {
+    entry.usedAt = now;
+    this.loaded.delete(slug);
+    this.loaded.set(slug, entry);
   }
 
   /** The stream's projection; a missing stream is a 404 to whoever asked. */
@@ -272,9 +277,8 @@ export class Projections {
         const entry = this.loaded.get(projection.slug);
         if (entry?.projection === projection) {
           // Watched counts as used: the idle clock starts when the last viewer leaves.
-          entry.usedAt = entry.freshAt = Date.now();
-          this.loaded.delete(projection.slug);
-          this.loaded.set(projection.slug, entry);
+          entry.freshAt = Date.now();
+          this.touch(projection.slug, entry, entry.freshAt);
         }
         if (applied > 0) this.options.logger.debug({ stream: projection.slug, applied }, 'caught up');
       }
