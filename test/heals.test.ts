@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { websocketViewer } from './viewer.ts';
+import { isAlive } from '../server/db/embedded.ts';
 
 // The server as people run it, on its own embedded FerretDB, when FerretDB dies under it: Livelog
 // brings it back by itself, viewers keep reading from memory meanwhile, and authors get a 503
@@ -50,15 +51,6 @@ async function startServer(): Promise<Server> {
 }
 
 const ferretdbPid = async (): Promise<number> => JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8')).ferretdbPid;
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const publish = (body: string, key: string) =>
   fetch(`http://${server.base}/api/streams/welcome/posts`, {

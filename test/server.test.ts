@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isAlive } from '../server/db/embedded.ts';
 
 // The server as people start it: no MONGODB_URL, so it builds (cached) and starts its own FerretDB
 // on SQLite in LIVELOG_DATA, and stops it again on SIGTERM.
@@ -40,15 +41,6 @@ function stop(child: ChildProcess): Promise<number | null> {
     child.kill('SIGTERM');
   });
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 test('the embedded database starts with the server, keeps posts across a restart and stops with it', { timeout: 120_000 }, async () => {
   const first = await startServer();

@@ -318,7 +318,8 @@ async function stopOrphan(recordFile: string, logger: Logger): Promise<void> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process (a Livelog or its FerretDB) still runs; tests ask it too. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -94,8 +94,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
     if (uploadsInFlight >= config.LIVELOG_MAX_UPLOADS) {
       refuseEarly(request, reply);
-      reply.header('retry-after', '5');
-      throw new UploadsBusy();
+      throw new UploadsBusy(); // a 503: the error handler adds Retry-After
     }
     uploadsInFlight++;
     // 'close' fires once, whether the answer was sent or the client went away mid-upload.
