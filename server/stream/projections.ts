@@ -207,7 +207,7 @@ export class Projections {
    */
   waitFor(projection: StreamProjection, seq: number, timeoutMs: number): Promise<number> {
     if (projection.head >= seq) return Promise.resolve(projection.head);
-    let waiters = this.waits.get(projection);
+    const waiters = this.waits.get(projection);
     if ((waiters?.size ?? 0) >= MAX_WAITERS_PER_STREAM || this.waiting >= MAX_WAITERS) return Promise.resolve(projection.head);
     const first = !waiters;
     const set = waiters ?? new Set<Waiter>();
