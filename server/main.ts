@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { loadConfig, type Config } from './config.ts';
-import { openDatabase } from './db/open.ts';
+import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { buildApp } from './app.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  let opened;
+  let opened: OpenedDatabase;
   try {
     opened = await openDatabase(config, logger);
   } catch (error) {
