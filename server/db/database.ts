@@ -85,10 +85,15 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
       const key = `${collection}.${options.name}`;
       let created = indexes.get(key);
       if (!created) {
-        created = db
-          .collection(collection)
-          .createIndex(spec, options)
-          .then(() => undefined);
+        const target = db.collection(collection);
+        // Two processes creating it at the same moment may see one fail: the index is there all the same.
+        created = target.createIndex(spec, options).then(
+          () => undefined,
+          async (error: unknown) => {
+            const existing = await target.indexes().catch(() => []);
+            if (!existing.some((index) => index.name === options.name)) throw error;
+          },
+        );
         created.catch(() => indexes.delete(key));
         indexes.set(key, created);
       }

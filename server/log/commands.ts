@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import {
   AdminOnly,
   EmptyPost,
@@ -12,7 +13,7 @@ import {
   StreamEnded,
 } from '../errors.ts';
 import type { PostVersion, StreamFold } from './fold.ts';
-import { type AppendResult, fingerprintOf, newPostId, type StreamProjection } from './projection.ts';
+import type { AppendResult, StreamProjection } from './projection.ts';
 import type { Actor, AuthorRef, MediaRef, StreamStatus } from './records.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
@@ -39,6 +40,11 @@ export interface PostChange extends ChangeRequest {
   postId: string;
   /** The version (seq) the author saw; a change made against an older one is refused (409). */
   baseSeq?: number;
+}
+
+/** What was asked, hashed: kept with the change, so a reused key with another request is a 409. */
+function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }
 
 function cleanBody(text: string): string {
@@ -94,7 +100,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
-      const id = newPostId();
+      const id = randomUUID();
       return {
         type: 'post',
         by: authorRefOf(request.actor),

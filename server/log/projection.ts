@@ -1,4 +1,3 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { AppendContention, DatabaseUnavailable, KeyReused } from '../errors.ts';
 import { type CurrentState, type KeyUse, type PostVersion, StreamFold } from './fold.ts';
@@ -32,14 +31,6 @@ const APPEND_DEADLINE_MS = 5000;
 const MAX_CONFLICT_PAUSE_MS = 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function fingerprintOf(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
-}
-
-export function newPostId(): string {
-  return randomUUID();
-}
 
 /** A store failure whose outcome nobody knows is, to the author, a database to wait for. */
 function unavailable(error: unknown): never {

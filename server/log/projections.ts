@@ -6,8 +6,6 @@ import type { ChangeRecord } from './records.ts';
 import { SeqWaiters } from './seq-waiters.ts';
 import type { ChangeStore } from './store.ts';
 
-export type { WatchedStreams } from './catch-up-loop.ts';
-
 export interface ProjectionsOptions {
   store: ChangeStore;
   logger: Logger;

@@ -34,8 +34,4 @@ export class Streams {
   count(): Promise<number> {
     return this.store.countStreams();
   }
-
-  byId(slug: string): Promise<StreamRecord | null> {
-    return this.store.stream(slug);
-  }
 }

@@ -11,7 +11,8 @@ import { type ChangeRecord, changeId, type PostSnapshot } from '../../server/log
 
 type Operation =
   | { op: 'post' }
-  | { op: 'edit' | 'delete'; pick: number }
+  | { op: 'edit'; pick: number }
+  | { op: 'delete'; pick: number }
   | { op: 'pin'; pick: number; pinned: boolean }
   | { op: 'status'; ended: boolean }
   | { op: 'member'; who: number; active: boolean };
