@@ -28,7 +28,7 @@ const progress = (message: string) => process.stderr.write(`export: ${message}\n
 
 /** A one-line title for feeds: the post's first line, without Markdown marks, cut at 80 characters. */
 function titleOf(body: string): string {
-  const line = body.split('\n')[0]!.replace(/[*_`#>[\]]/g, '').trim();
+  const line = (body.split('\n')[0] ?? '').replace(/[*_`#>[\]]/g, '').trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 

@@ -4,8 +4,9 @@ import { DatabaseUnavailable, KeyReused, PostNotFound, StreamEnded } from '../..
 import { deletePost, publishPost, setStatus } from '../../server/log/commands.ts';
 import { MemoryChangeStore } from '../../server/log/memory-store.ts';
 import { StreamProjection } from '../../server/log/projection.ts';
-import { type ChangeRecord, changeId, type StreamRecord } from '../../server/log/records.ts';
+import type { ChangeRecord, StreamRecord } from '../../server/log/records.ts';
 import type { InsertOutcome } from '../../server/log/store.ts';
+import { changeStoreContract } from '../fixtures/change-store-contract.ts';
 
 // One stream's appends on the in-memory store: two projections on one store stand for two server
 // processes on one database, each with its own memory, racing for the next seq.
@@ -23,25 +24,7 @@ async function writers(count: number, store = new MemoryChangeStore()) {
   return { store, projections };
 }
 
-test('the in-memory store refuses a second change at a seq, or a second use of a key, as MongoDB does', async () => {
-  const store = new MemoryChangeStore();
-  const record = (seq: number, key: string): ChangeRecord => ({
-    _id: changeId('match', seq),
-    stream: 'match',
-    seq,
-    key,
-    fingerprint: 'f',
-    at: new Date(),
-    type: 'status',
-    by: admin,
-    status: 'live',
-  });
-  assert.equal(await store.insert(record(1, 'a')), 'stored');
-  assert.equal(await store.insert(record(1, 'b')), 'taken');
-  assert.equal(await store.insert(record(2, 'a')), 'taken');
-  assert.equal(await store.insert({ ...record(1, 'a'), _id: changeId('other', 1), stream: 'other' }), 'stored', 'keys are per stream');
-  assert.deepEqual((await store.readAll('match')).map((r) => r.seq), [1]);
-});
+changeStoreContract('the in-memory store', async () => new MemoryChangeStore());
 
 test('two writers appending at once on one store leave a gap-free log, each change once', async () => {
   const { store, projections } = await writers(2);
