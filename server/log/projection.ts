@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { AppendContention, DatabaseUnavailable, KeyReused } from '../errors.ts';
-import { type CurrentState, type KeyUse, type PostVersion, StreamFold } from './fold.ts';
+import { type CurrentState, type KeyUse, type PostVersion, StreamFold, type StreamState } from './fold.ts';
 import { type AuthorRef, type ChangeRecord, changeId, type StreamRecord } from './records.ts';
 import type { ChangeStore } from './store.ts';
 
@@ -70,7 +70,7 @@ export class StreamProjection extends EventEmitter {
     return this.state.head;
   }
 
-  get status() {
+  get status(): StreamState {
     return this.state.status;
   }
 
