@@ -4,7 +4,7 @@
 
 // The protocol's types are the server's own (a type-only import: nothing of the server is bundled).
 import type { Frame } from '../server/live/frames.ts';
-import type { StreamStatus as Status } from '../server/stream/types.ts';
+import type { StreamStatus as Status } from '../server/log/records.ts';
 
 /** Silence longer than this means a dead link: the server sends something every ~20 s. */
 const SILENCE_MS = 45_000;

@@ -12,7 +12,7 @@ test.beforeAll(async () => {
   s = await seed('Night of the results');
   const database = await connectDatabase(process.env.MONGODB_URL!, E2E_DATABASE);
   try {
-    await new Users(database.users).add(admin.name, admin.password, true);
+    await new Users(database).add(admin.name, admin.password, true);
   } finally {
     await database.close();
   }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { connectDatabase } from '../server/db/database.ts';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { Streams } from '../server/stream/streams.ts';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { setAuthor } from '../server/stream/posts.ts';
-import { renderPost } from '../server/render/views.ts';
+import { Streams } from '../server/log/streams.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { setAuthor } from '../server/log/commands.ts';
 import { E2E_DATABASE } from '../playwright.config.ts';
 
 export interface Seeded {
@@ -22,11 +22,11 @@ export async function seed(title: string, url = process.env.MONGODB_URL!): Promi
   try {
     const author = `author-${suffix}`;
     const password = 'e2e password 123';
-    const user = await new Users(database.users).add(author, password);
-    const token = await new Tokens(database.tokens, database.users).create(user, 'e2e');
+    const user = await new Users(database).add(author, password);
+    const token = await new Tokens(database).create(user, 'e2e');
     const slug = `e2e-${suffix}`;
-    await new Streams(database.streams).create(slug, title, user._id);
-    const projection = (await loadStreamProjection(database, slug, renderPost))!;
+    await new Streams(new MongoChangeStore(database)).create(slug, title, user._id);
+    const projection = (await loadStreamProjection(new MongoChangeStore(database), slug))!;
     const admin = { id: 'e2e-admin', name: 'e2e admin', admin: true };
     await setAuthor(projection, { actor: admin, member: { id: user._id, name: user.name }, active: true, key: `author-${user._id}` });
     return { slug, author, password, token };

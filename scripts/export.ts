@@ -5,8 +5,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { SLUG_PATTERN } from '../server/stream/types.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { SLUG_PATTERN } from '../server/log/records.ts';
+import { Images } from '../server/media/images.ts';
 import { readStylesheet, renderPost, renderView } from '../server/render/views.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
@@ -26,7 +28,7 @@ const progress = (message: string) => process.stderr.write(`export: ${message}\n
 
 /** A one-line title for feeds: the post's first line, without Markdown marks, cut at 80 characters. */
 function titleOf(body: string): string {
-  const line = body.split('\n')[0]!.replace(/[*_`#>[\]]/g, '').trim();
+  const line = (body.split('\n')[0] ?? '').replace(/[*_`#>[\]]/g, '').trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }
 
@@ -39,19 +41,20 @@ try {
   await withDatabase(async ({ database }) => {
     progress(`reading the log of "${slug}"`);
     // The same fold the server uses, read straight from the database.
-    // Photos are linked from the export's own media/ folder.
-    const projection = await loadStreamProjection(database, slug, (post, seq, stream) => renderPost(post, seq, stream, 'media/'));
+    const projection = await loadStreamProjection(new MongoChangeStore(database), slug);
     if (!projection) fail(`no stream named "${slug}"`);
     const { stream } = projection;
-    const posts = projection.page(Infinity);
+    // Photos are linked from the export's own media/ folder.
+    const posts = projection.page(Infinity).map((version) => ({ ...version, html: renderPost(version.post, version.seq, slug, 'media/') }));
     progress(`${projection.head} changes folded into ${posts.length} posts`);
 
     await mkdir(outDir, { recursive: true });
     // Only the photos of posts that still exist: a deleted post's photos stay out of the export.
     const mediaIds = [...new Set(posts.flatMap(({ post }) => (post.media ?? []).map((m) => m.id)))];
     if (mediaIds.length) await mkdir(path.join(outDir, 'media'), { recursive: true });
+    const images = new Images(database);
     for (const [i, id] of mediaIds.entries()) {
-      const record = await database.media.findOne({ _id: id });
+      const record = await images.get(id);
       if (!record) {
         progress(`photo ${id} is missing from the database; its post shows without it`);
         continue;

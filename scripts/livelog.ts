@@ -1,15 +1,15 @@
 // Administration from the command line; see USAGE. Uses the database the server uses.
 import { parseArgs } from 'node:util';
-import { actorOf, Users, UserNotFound } from '../server/auth/users.ts';
+import { actorOf, Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { Streams } from '../server/stream/streams.ts';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { setAuthor } from '../server/stream/posts.ts';
-import { StreamNotFound } from '../server/stream/errors.ts';
-import { renderPost } from '../server/render/views.ts';
-import { purgePost } from '../server/stream/purge.ts';
-import { Images } from '../server/media/images.ts';
 import type { Database } from '../server/db/database.ts';
+import { StreamNotFound, UserNotFound } from '../server/errors.ts';
+import { setAuthor } from '../server/log/commands.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { purgePost } from '../server/log/purge.ts';
+import { Streams } from '../server/log/streams.ts';
+import { Images } from '../server/media/images.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
 const USAGE = `usage:
@@ -56,9 +56,9 @@ const need = <T>(value: T | undefined, what: string): T => value ?? fail(`${what
 const CLI_ADMIN = { id: 'cli', name: 'command line', admin: true };
 
 async function changeAuthors(database: Database, slug: string, name: string, active: boolean): Promise<void> {
-  const user = await new Users(database.users).byName(name);
+  const user = await new Users(database).byName(name);
   if (!user) throw new UserNotFound(name);
-  const projection = await loadStreamProjection(database, slug, renderPost);
+  const projection = await loadStreamProjection(new MongoChangeStore(database), slug);
   if (!projection) throw new StreamNotFound(slug);
   const { id, name: userName } = actorOf(user);
   await setAuthor(projection, { actor: CLI_ADMIN, member: { id, name: userName }, active, key: `cli-${crypto.randomUUID()}` });
@@ -67,8 +67,9 @@ async function changeAuthors(database: Database, slug: string, name: string, act
 
 try {
   await withDatabase(async ({ database }) => {
-    const users = new Users(database.users);
-    const tokens = new Tokens(database.tokens, database.users);
+    const users = new Users(database);
+    const tokens = new Tokens(database);
+    const store = new MongoChangeStore(database);
     const command = `${noun} ${verb}`;
     switch (command) {
       case 'user add': {
@@ -97,7 +98,7 @@ try {
       case 'token create': {
         const user = await users.byName(need(first, 'NAME'));
         if (!user) throw new UserNotFound(first);
-        if (values.stream && !(await database.streams.findOne({ _id: values.stream }))) throw new StreamNotFound(values.stream);
+        if (values.stream && !(await store.stream(values.stream))) throw new StreamNotFound(values.stream);
         const token = await tokens.create(user, values.label ?? 'cli', values.stream);
         process.stderr.write(`API token for "${user.name}"${values.stream ? ` (stream "${values.stream}" only)` : ''}; shown once, keep it secret:\n`);
         console.log(token);
@@ -116,12 +117,12 @@ try {
         break;
       }
       case 'stream create': {
-        const stream = await new Streams(database.streams).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description);
+        const stream = await new Streams(store).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description);
         console.log(`stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
         break;
       }
       case 'post purge': {
-        const result = await purgePost(database.changes, new Images(database.media), need(first, 'SLUG'), need(second, 'POST_ID'));
+        const result = await purgePost(store, new Images(database), need(first, 'SLUG'), need(second, 'POST_ID'));
         if (!result) fail(`no post ${second} in stream "${first}"`);
         console.log(`purged ${result.records} old version(s) of post ${second} and ${result.photos} photo(s) nothing else shows`);
         break;

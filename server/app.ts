@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
-import { Projections } from './stream/projections.ts';
-import { Streams } from './stream/streams.ts';
+import type { Database, DatabaseHealth } from './db/database.ts';
+import { MongoChangeStore } from './log/mongo-store.ts';
+import { Projections } from './log/projections.ts';
+import { purgePost, type PurgeResult } from './log/purge.ts';
+import { Streams } from './log/streams.ts';
 import { LiveHub } from './live/hub.ts';
 import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
 import { localRelay, type Relay } from './relay/relay.ts';
@@ -13,7 +15,6 @@ import { Presence } from './relay/presence.ts';
 import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
-import { renderPost } from './render/views.ts';
 import { registerSecurity } from './plugins/security.ts';
 import { requestIdGenerator, trustedProxies } from './plugins/proxies.ts';
 import { registerChangeGuards } from './plugins/changes.ts';
@@ -32,8 +33,11 @@ import { apiRoutes } from './routes/api.ts';
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
   config: Config;
-  database: Database;
+  /** Whether the database answers; routes never get the database itself. */
+  database: DatabaseHealth;
   projections: Projections;
+  /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
+  purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
   hub: LiveHub;
   /** Places for live connections, per client address and in all. */
@@ -88,10 +92,10 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES,
     stallMs: config.LIVELOG_VIEWER_STALL_MS,
   });
+  const store = new MongoChangeStore(database);
+  const images = new Images(database);
   const projections = new Projections({
-    changes: database.changes,
-    streams: database.streams,
-    render: renderPost,
+    store,
     logger: logger.child({ component: 'projections' }),
     catchUpMs: config.LIVELOG_CATCHUP_MS,
     onAppended: (stream, seq) => relay.announce(stream, seq),
@@ -110,12 +114,13 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     config,
     database,
     projections,
-    streams: new Streams(database.streams),
+    purge: (stream, postId) => purgePost(store, images, stream, postId),
+    streams: new Streams(store),
     hub,
     admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
-    users: new Users(database.users),
-    tokens: new Tokens(database.tokens, database.users),
-    images: new Images(database.media),
+    users: new Users(database),
+    tokens: new Tokens(database),
+    images,
   } satisfies Livelog);
 
   await registerErrors(app);

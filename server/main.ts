@@ -5,7 +5,8 @@ import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { buildApp } from './app.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
-import { Streams } from './stream/streams.ts';
+import { MongoChangeStore } from './log/mongo-store.ts';
+import { Streams } from './log/streams.ts';
 
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
 // set), serves, and shuts everything down in order on SIGINT/SIGTERM.
@@ -81,7 +82,7 @@ interface Welcome {
 /** On an empty database: an admin with a fresh random password and a stream to try things in. */
 async function firstRun(database: Database): Promise<Welcome> {
   const welcome: Welcome = {};
-  const users = new Users(database.users);
+  const users = new Users(database);
   if ((await users.count()) === 0) {
     const password = randomBytes(9).toString('base64url');
     try {
@@ -91,7 +92,7 @@ async function firstRun(database: Database): Promise<Welcome> {
       // Another instance created it first.
     }
   }
-  const streams = new Streams(database.streams);
+  const streams = new Streams(new MongoChangeStore(database));
   if ((await streams.count()) === 0) {
     try {
       await streams.create('welcome', 'Welcome to Livelog', 'admin', 'A stream to try Livelog in.');

@@ -26,7 +26,7 @@ test('a device publishes with a bearer token and gets 201 with the post id and s
 });
 
 test('a missing or wrong token gets 401 with a JSON message, and nothing is stored', async () => {
-  const before = await t.database.changes.countDocuments();
+  const before = await t.database.collection('changes').countDocuments();
   for (const authorization of [undefined, 'Bearer livelog_wrong', 'Basic abc', `Bearer ${t.token}x`, t.token]) {
     const response = await t.app.inject({
       method: 'POST',
@@ -38,7 +38,7 @@ test('a missing or wrong token gets 401 with a JSON message, and nothing is stor
     assert.match(response.json().message, /API token/);
     assert.equal(response.headers['www-authenticate'], 'Bearer');
   }
-  assert.equal(await t.database.changes.countDocuments(), before);
+  assert.equal(await t.database.collection('changes').countDocuments(), before);
 });
 
 test('the API never accepts a session cookie in place of a token', async () => {
@@ -131,7 +131,7 @@ test('a malformed since gets 400', async () => {
 });
 
 test('a token shows when it was last used', async () => {
-  const listed = await new Tokens(t.database.tokens, t.database.users).list();
+  const listed = await new Tokens(t.database).list();
   const used = listed.find((token) => token.name === 'test')!;
   assert.ok(used.lastUsedAt && Date.now() - used.lastUsedAt.getTime() < 60_000);
 });

@@ -208,8 +208,8 @@ test('one change budget per user: shared by every route and every token of their
   await budgeted.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(budgeted.app.server.address() as { port: number }).port}`;
   const t = budgeted;
-  const users = new Users(t.database.users);
-  const tokens = new Tokens(t.database.tokens, t.database.users);
+  const users = new Users(t.database);
+  const tokens = new Tokens(t.database);
   const busy = await users.add('busy', COLLEAGUE_PASSWORD);
   const other = await users.add('other', COLLEAGUE_PASSWORD);
   await addAuthor(t.app, t.slug, busy);
@@ -258,8 +258,8 @@ test('one change budget per user: shared by every route and every token of their
 });
 
 test('an idempotency key belongs to its sender: another author using it first neither blocks nor takes over the change', async () => {
-  const users = new Users(t.database.users);
-  const tokens = new Tokens(t.database.tokens, t.database.users);
+  const users = new Users(t.database);
+  const tokens = new Tokens(t.database);
   const squatter = await users.add('squatter', COLLEAGUE_PASSWORD);
   await addAuthor(t.app, t.slug, squatter);
   const squatterToken = await tokens.create(squatter, 's');
@@ -334,7 +334,7 @@ test("a deleted post's photo is gone, unless a live post shows the same photo", 
 });
 
 test('no internal user ids in pages, the public API or the export', async () => {
-  const userIds = (await t.database.users.find({}).toArray()).map((u) => u._id);
+  const userIds = (await t.database.collection('users').find({}).toArray()).map((u) => String(u._id));
   await t.app.inject({ method: 'POST', url: `/api/streams/${t.slug}/posts`, headers: { authorization: `Bearer ${t.token}` }, payload: { body: 'a post to look at' } });
   const author = new Browser(t.app);
   await author.logIn('reporter', AUTHOR_PASSWORD);
@@ -363,7 +363,7 @@ test('no source map is served, and the bundle does not point to one', async () =
 });
 
 test('error codes say what happened', async () => {
-  const scoped = await new Tokens(t.database.tokens, t.database.users).create(t.author, 'elsewhere', 'another-stream');
+  const scoped = await new Tokens(t.database).create(t.author, 'elsewhere', 'another-stream');
   const cases: [string, () => Promise<Response>, number, string][] = [
     ['no token', () => fetch(`${base}/api/streams/${t.slug}/posts`, { method: 'POST' }), 401, 'LIVELOG_UNAUTHORIZED'],
     ['a token for another stream', () => fetch(`${base}/api/streams/${t.slug}/posts`, { method: 'POST', headers: { authorization: `Bearer ${scoped}` } }), 403, 'LIVELOG_FORBIDDEN'],

@@ -6,7 +6,7 @@ import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { MongoSessionStore } from '../server/auth/session-store.ts';
+import { MongoSessionStore, sessionsOf } from '../server/auth/session-store.ts';
 import { loadConfig } from '../server/config.ts';
 import { buildApp } from '../server/app.ts';
 import type { SessionRecord } from '../server/auth/types.ts';
@@ -18,7 +18,7 @@ let users: Users;
 const ADMIN_PASSWORD = 'editor at large';
 before(async () => {
   t = await testApp();
-  users = new Users(t.database.users);
+  users = new Users(t.database);
   await users.add('chief', ADMIN_PASSWORD, true);
 });
 after(() => t.close());
@@ -80,7 +80,7 @@ test('no next, however hostile, breaks the login page or the redirect, and the s
 test('the session store catches and logs a throwing callback, and hands database errors to the callback', async () => {
   const logged: { level: number; msg: string; component?: string }[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) }).child({ component: 'sessions' });
-  const store = new MongoSessionStore(t.database.sessions, logger);
+  const store = new MongoSessionStore(sessionsOf(t.database), logger);
   const unhandled: unknown[] = [];
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   process.on('unhandledRejection', onUnhandled);
@@ -126,14 +126,14 @@ test('anonymous visitors cost no session record; a login makes exactly one', asy
       assert.equal((await visitor.request('GET', `/s/${own.slug}`)).statusCode, 200);
       assert.equal((await visitor.request('GET', '/')).statusCode, 200);
     }
-    assert.equal(await own.database.sessions.countDocuments(), 0);
+    assert.equal(await own.database.collection('sessions').countDocuments(), 0);
     const author = new Browser(own.app);
     assert.equal((await author.logIn('reporter', AUTHOR_PASSWORD)).statusCode, 303);
-    assert.equal(await own.database.sessions.countDocuments(), 1);
+    assert.equal(await own.database.collection('sessions').countDocuments(), 1);
     // A CSRF token from the login form still protects logging out.
     assert.equal((await author.request('POST', '/logout', { _csrf: 'forged' })).statusCode, 403);
     assert.equal((await author.request('POST', '/logout', { _csrf: await csrfFor(author, true) })).statusCode, 303);
-    assert.equal(await own.database.sessions.countDocuments(), 0);
+    assert.equal(await own.database.collection('sessions').countDocuments(), 0);
   } finally {
     await own.close();
     await database.drop();
@@ -162,7 +162,7 @@ test('a password change ends every session of that user, on every instance', asy
 
 test('an admin disables and enables a user on the admin page: sessions end, tokens stop, logins refused', async () => {
   const victim = await users.add('stringer', 'stringer password');
-  const token = await new Tokens(t.database.tokens, t.database.users).create(victim, 'scoreboard');
+  const token = await new Tokens(t.database).create(victim, 'scoreboard');
   await addAuthor(t.app, t.slug, victim);
   const api = () =>
     t.app.inject({ method: 'POST', url: `/api/streams/${t.slug}/posts`, headers: { authorization: `Bearer ${token}` }, payload: { body: 'from the scoreboard' } });
@@ -208,7 +208,7 @@ test('a role change takes effect on the next request', async () => {
 test('the last enabled admin cannot be disabled or demoted, and an admin cannot disable themself', async () => {
   const own = await testApp();
   try {
-    const ownUsers = new Users(own.database.users);
+    const ownUsers = new Users(own.database);
     await ownUsers.add('solo', 'solo admin password', true);
     const solo = new Browser(own.app);
     assert.equal((await solo.logIn('solo', 'solo admin password')).statusCode, 303);
@@ -242,7 +242,7 @@ test('weak passwords are refused on the admin page with a 400 saying why', async
     assert.equal(response.statusCode, 400, password);
     assert.match(response.body, why);
   }
-  assert.equal(await t.database.users.countDocuments({ name: 'newbie' }), 0);
+  assert.equal(await t.database.collection('users').countDocuments({ name: 'newbie' }), 0);
   assert.equal((await admin.request('POST', '/admin/users', { _csrf: csrf, name: 'newbie', password: 'newbie long password' })).statusCode, 303);
 });
 

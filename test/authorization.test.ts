@@ -1,9 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { Streams } from '../server/stream/streams.ts';
+import { Streams } from '../server/log/streams.ts';
 import { addAuthor, AUTHOR_PASSWORD, testApp, type TestApp } from './helpers.ts';
 import { Browser, csrfFor } from './browser.ts';
 
@@ -16,9 +17,9 @@ const tokens: Record<string, string | undefined> = {};
 
 before(async () => {
   t = await testApp();
-  const users = new Users(t.database.users);
-  const tokenStore = new Tokens(t.database.tokens, t.database.users);
-  await new Streams(t.database.streams).create('other', 'Another stream', 'test');
+  const users = new Users(t.database);
+  const tokenStore = new Tokens(t.database);
+  await new Streams(new MongoChangeStore(t.database)).create('other', 'Another stream', 'test');
   const outsider = await users.add('outsider', 'outsider password');
   await addAuthor(t.app, 'other', outsider);
   const admin = await users.add('boss', 'admin password', true);
@@ -184,10 +185,10 @@ test('API route PUT /api/streams/:slug/status follows the same rules', async () 
 });
 
 test("an author may not edit or delete another author's post, but an admin may", async () => {
-  const users = new Users(t.database.users);
+  const users = new Users(t.database);
   const colleague = await users.add('colleague', 'colleague password');
   await addAuthor(t.app, t.slug, colleague);
-  const colleagueToken = await new Tokens(t.database.tokens, t.database.users).create(colleague, 'c');
+  const colleagueToken = await new Tokens(t.database).create(colleague, 'c');
   const post = await freshPost(); // by "reporter"
   const as = (token: string, method: 'PATCH' | 'DELETE', payload?: object) =>
     t.app.inject({ method, url: `/api/streams/${t.slug}/posts/${post.id}`, headers: { authorization: `Bearer ${token}` }, payload });

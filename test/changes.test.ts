@@ -9,8 +9,8 @@ let otherToken: string;
 let adminToken: string;
 before(async () => {
   t = await testApp();
-  const users = new Users(t.database.users);
-  const tokens = new Tokens(t.database.tokens, t.database.users);
+  const users = new Users(t.database);
+  const tokens = new Tokens(t.database);
   const other = await users.add('other-author', 'other password');
   await addAuthor(t.app, t.slug, other);
   otherToken = await tokens.create(other, 'test');

@@ -5,10 +5,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { publishPost } from '../server/stream/posts.ts';
-import { Streams } from '../server/stream/streams.ts';
-import { renderPost } from '../server/render/views.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { publishPost } from '../server/log/commands.ts';
+import { Streams } from '../server/log/streams.ts';
 import { databaseUrl, testDatabase } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
@@ -19,8 +19,8 @@ const HOSTILE = '</script><script>alert(1)</script> \u2028 & "quotes"';
 before(async () => {
   database = await testDatabase();
   out = await mkdtemp(path.join(tmpdir(), 'livelog-export-test-'));
-  await new Streams(database.streams).create('gala', 'Gala <night> & "friends"', 'test', 'Dinner & awards');
-  const projection = (await loadStreamProjection(database, 'gala', renderPost))!;
+  await new Streams(new MongoChangeStore(database)).create('gala', 'Gala <night> & "friends"', 'test', 'Dinner & awards');
+  const projection = (await loadStreamProjection(new MongoChangeStore(database), 'gala'))!;
   const actor = { id: 'u', name: 'Mallory <b>', admin: true };
   await publishPost(projection, { actor, body: 'Doors open at **7pm**', key: 'export-1' });
   await publishPost(projection, { actor, body: HOSTILE, key: 'export-2' });

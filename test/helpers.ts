@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadConfig } from '../server/config.ts';
 import { connectDatabase, type Database } from '../server/db/database.ts';
 import { buildApp } from '../server/app.ts';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { Streams } from '../server/stream/streams.ts';
+import { Streams } from '../server/log/streams.ts';
 import type { UserRecord } from '../server/auth/types.ts';
-import { setAuthor } from '../server/stream/posts.ts';
+import { setAuthor } from '../server/log/commands.ts';
 
 /** Makes a user an author of a stream, as an admin would. */
 export async function addAuthor(app: FastifyInstance, slug: string, user: UserRecord): Promise<void> {
@@ -58,10 +59,10 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   // Tests publish far faster than any author: the rate limit has its own test.
   const config = loadConfig({ MONGODB_URL: databaseUrl(), LIVELOG_DB: dbName, LOG_LEVEL: 'silent', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env });
   const database = await testDatabase(dbName);
-  const author = await new Users(database.users).add('reporter', AUTHOR_PASSWORD);
-  const token = await new Tokens(database.tokens, database.users).create(author, 'test');
+  const author = await new Users(database).add('reporter', AUTHOR_PASSWORD);
+  const token = await new Tokens(database).create(author, 'test');
   const slug = 'launch';
-  await new Streams(database.streams).create(slug, 'The launch', author._id);
+  await new Streams(new MongoChangeStore(database)).create(slug, 'The launch', author._id);
   const app = await buildApp({ config, database, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   await addAuthor(app, slug, author);

@@ -16,7 +16,7 @@ let port: number;
 const statuses: { what: string; status: number }[] = [];
 before(async () => {
   t = await testApp();
-  await new Users(t.database.users).add('root', 'root password!', true);
+  await new Users(t.database).add('root', 'root password!', true);
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   port = (t.app.server.address() as { port: number }).port;
 });

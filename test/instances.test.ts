@@ -56,7 +56,7 @@ test('the same idempotency key sent to two instances publishes one post', async 
   assert.equal(first.statusCode, 201);
   assert.equal(second.statusCode, 201);
   assert.equal(first.json().id, second.json().id);
-  assert.equal(await t.database.changes.countDocuments({ key: `${t.author._id}/device-7-reading-1` }), 1);
+  assert.equal(await t.database.collection('changes').countDocuments({ key: `${t.author._id}/device-7-reading-1` }), 1);
 });
 
 test('viewer counts add up across instances', async () => {

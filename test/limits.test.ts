@@ -10,9 +10,9 @@ let t: TestApp;
 let colleagueToken: string;
 before(async () => {
   t = await testApp({ LIVELOG_CHANGES_PER_MINUTE: '3' });
-  const colleague = await new Users(t.database.users).add('colleague', 'colleague password');
+  const colleague = await new Users(t.database).add('colleague', 'colleague password');
   await addAuthor(t.app, t.slug, colleague);
-  colleagueToken = await new Tokens(t.database.tokens, t.database.users).create(colleague, 'c');
+  colleagueToken = await new Tokens(t.database).create(colleague, 'c');
 });
 after(() => t.close());
 
@@ -26,7 +26,7 @@ test('posting is rate-limited per token with a clear 429; another token is not a
   assert.match(limited.json().message, /Too many changes in a minute from this user/);
   assert.ok(Number(limited.headers['retry-after']) > 0);
   assert.equal((await publish(colleagueToken, 'from the same address, another token')).statusCode, 201);
-  assert.equal(await t.database.changes.countDocuments({ 'post.body': 'one too many' }), 0);
+  assert.equal(await t.database.collection('changes').countDocuments({ 'post.body': 'one too many' }), 0);
 });
 
 test('reading is never rate-limited', async () => {

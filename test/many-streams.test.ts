@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { publishPost } from '../server/stream/posts.ts';
-import { renderPost } from '../server/render/views.ts';
-import type { StreamRecord } from '../server/stream/types.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { publishPost } from '../server/log/commands.ts';
+import type { StreamRecord } from '../server/log/records.ts';
 import { testApp, type TestApp } from './helpers.ts';
 import { websocketViewer } from './viewer.ts';
 
@@ -33,7 +33,7 @@ async function createStreams(prefix: string, count: number): Promise<string[]> {
   const slugs = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   const now = new Date();
   const records: StreamRecord[] = slugs.map((slug) => ({ _id: slug, title: slug, description: '', epoch: 'e1', createdBy: t.author._id, createdAt: now }));
-  await t.database.streams.insertMany(records);
+  await t.database.collection<StreamRecord>('streams').insertMany(records);
   return slugs;
 }
 
@@ -84,7 +84,7 @@ test('streams nobody watches are dropped from memory once idle', async () => {
 test('a stream nobody watches shows what another process appended when it is next viewed, loaded or not', async () => {
   const [slug] = await createStreams('elsewhere', 1);
   assert.equal((await t.app.inject({ url: `/s/${slug}` })).statusCode, 200); // loaded, not watched
-  const other = (await loadStreamProjection(t.database, slug!, renderPost))!;
+  const other = (await loadStreamProjection(new MongoChangeStore(t.database), slug!))!;
   await publishPost(other, { actor: { ...actor(), admin: true }, body: 'appended by another process', key: 'elsewhere-1' });
   await sleep(2 * CATCHUP_MS);
   assert.match((await t.app.inject({ url: `/s/${slug}` })).body, /appended by another process/);

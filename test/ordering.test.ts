@@ -2,10 +2,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ChangeLog } from '../server/stream/log.ts';
-import { StreamProjection } from '../server/stream/projection.ts';
-import { Streams } from '../server/stream/streams.ts';
-import { renderPost } from '../server/render/views.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { StreamProjection } from '../server/log/projection.ts';
+import { Streams } from '../server/log/streams.ts';
 import { freshDatabaseName, testDatabase } from './helpers.ts';
 
 const WRITER = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
@@ -16,7 +15,7 @@ const dbName = freshDatabaseName();
 
 before(async () => {
   database = await testDatabase(dbName);
-  await new Streams(database.streams).create('final', 'The final', 'test');
+  await new Streams(new MongoChangeStore(database)).create('final', 'The final', 'test');
 });
 after(() => database.drop());
 
@@ -39,11 +38,11 @@ function startWriter(id: string) {
 }
 
 test('two writer processes appending at once produce one contiguous log that every reader sees in order', { timeout: 120_000 }, async () => {
-  const stream = (await database.streams.findOne({ _id: 'final' }))!;
+  const stream = (await new MongoChangeStore(database).stream('final'))!;
   // Readers with their own state, polling the way a second instance would: each records every seq
   // it applies, and must see 1, 2, 3, … with no gap and no repeat.
   const readers = [0, 1].map(() => {
-    const projection = new StreamProjection(stream, new ChangeLog(database.changes), renderPost);
+    const projection = new StreamProjection(stream, new MongoChangeStore(database));
     const seen: number[] = [];
     projection.on('change', (view) => seen.push(view.seq));
     return { projection, seen };
@@ -60,7 +59,7 @@ test('two writer processes appending at once produce one contiguous log that eve
   const rawSeen: number[] = [];
   const rawRead = async () => {
     const last = rawSeen.at(-1) ?? 0;
-    const batch = await database.changes.find({ stream: 'final', seq: { $gt: last } }).sort({ seq: 1 }).toArray();
+    const batch = await database.collection('changes').find({ stream: 'final', seq: { $gt: last } }).sort({ seq: 1 }).toArray();
     for (const record of batch) {
       assert.equal(record.seq, (rawSeen.at(-1) ?? 0) + 1, `raw reader saw seq ${record.seq} after ${rawSeen.at(-1)}`);
       rawSeen.push(record.seq);
@@ -86,7 +85,7 @@ test('two writer processes appending at once produce one contiguous log that eve
   await rawRead();
 
   const expected = Array.from({ length: total }, (_, i) => i + 1);
-  const stored = await database.changes.find({ stream: 'final' }).sort({ seq: 1 }).toArray();
+  const stored = await database.collection('changes').find({ stream: 'final' }).sort({ seq: 1 }).toArray();
   assert.deepEqual(stored.map((r) => r.seq), expected, 'the stored log is contiguous');
   assert.deepEqual(new Set(stored.map((r) => r.key)).size, total, 'no key appears twice');
   for (const reader of readers) assert.deepEqual(reader.seen, expected, 'each reader applied every seq once, in order');

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { connectDatabase, type Database } from '../server/db/database.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/db/embedded.ts';
 import { Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
-import { Streams } from '../server/stream/streams.ts';
+import { Streams } from '../server/log/streams.ts';
 
 // A database outage, on a FerretDB of this test's own that it stops and starts again.
 
@@ -26,9 +27,9 @@ before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-outage-'));
   db = await startEmbeddedDatabase({ dataDir, logger });
   database = await connectDatabase(db.url, 'livelog');
-  const user = await new Users(database.users).add('reporter', 'a long password', true);
-  token = await new Tokens(database.tokens, database.users).create(user, 'test');
-  await new Streams(database.streams).create('storm', 'The storm', user._id);
+  const user = await new Users(database).add('reporter', 'a long password', true);
+  token = await new Tokens(database).create(user, 'test');
+  await new Streams(new MongoChangeStore(database)).create('storm', 'The storm', user._id);
   app = await buildApp({ config: loadConfig({ MONGODB_URL: db.url, LOG_LEVEL: 'silent' }), database, logger });
 });
 after(async () => {
@@ -72,7 +73,7 @@ test('with the database down, posting answers 503 within seconds; after it retur
   const again = await publish('during the outage', 'outage-key-1');
   assert.equal(again.json().id, retried.json().id);
   // Keys are stored scoped to their sender (`USERID/KEY`).
-  const keys = await database.changes.find({}, { projection: { key: 1 } }).toArray();
+  const keys = await database.collection('changes').find({}, { projection: { key: 1 } }).toArray();
   assert.equal(keys.filter((c) => c.key.endsWith('/outage-key-1')).length, 1);
   assert.equal((await app.inject('/readyz')).statusCode, 200);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { publishPost } from '../server/stream/posts.ts';
+import { publishPost } from '../server/log/commands.ts';
 import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
 import { Browser } from './browser.ts';
 
@@ -38,7 +38,7 @@ test('a double-submitted form (same key) publishes once', async () => {
   const first = await browser.request('POST', `/s/${t.slug}/posts`, form);
   const second = await browser.request('POST', `/s/${t.slug}/posts`, form);
   assert.equal(first.headers.location, second.headers.location);
-  assert.equal(await t.database.changes.countDocuments({ 'post.body': 'only once' }), 1);
+  assert.equal(await t.database.collection('changes').countDocuments({ 'post.body': 'only once' }), 1);
 });
 
 test('a wrong password is refused with a clear message and no session', async () => {
@@ -53,10 +53,10 @@ test('a wrong password is refused with a clear message and no session', async ()
 test('a form post without a valid CSRF token is refused and stores nothing', async () => {
   const browser = new Browser(t.app);
   await browser.logIn('reporter', AUTHOR_PASSWORD, `/s/${t.slug}`);
-  const count = await t.database.changes.countDocuments();
+  const count = await t.database.collection('changes').countDocuments();
   const response = await browser.request('POST', `/s/${t.slug}/posts`, { _csrf: 'forged', key: 'forged-key-1', body: 'forged' });
   assert.equal(response.statusCode, 403);
-  assert.equal(await t.database.changes.countDocuments(), count);
+  assert.equal(await t.database.collection('changes').countDocuments(), count);
 });
 
 test('an anonymous viewer sees posts but no author form, and is sent to log in if they post', async () => {

@@ -73,11 +73,11 @@ test('a photo alone makes a post; the same photo twice is stored once', async ()
   const second = await upload([['photo', file(photo), 'b.jpg'], ['body', 'again']]);
   assert.equal(first.status, 201);
   assert.equal(second.status, 201);
-  assert.equal(await t.database.media.countDocuments(), 2, 'the 3000px photo and this one');
+  assert.equal(await t.database.collection('media').countDocuments(), 2, 'the 3000px photo and this one');
 });
 
 test('files that are not photos are refused by content, whatever their name, and nothing is stored', async () => {
-  const before = await t.database.changes.countDocuments();
+  const before = await t.database.collection('changes').countDocuments();
   const svg = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><rect width="10" height="10"/></svg>';
   for (const [bytes, name, type] of [
     [svg, 'cute.png', 'image/png'],
@@ -90,7 +90,7 @@ test('files that are not photos are refused by content, whatever their name, and
     assert.equal(status, 415, `${name}: ${JSON.stringify(json)}`);
     assert.match(json.message, /not a photo Livelog accepts/);
   }
-  assert.equal(await t.database.changes.countDocuments(), before);
+  assert.equal(await t.database.collection('changes').countDocuments(), before);
 });
 
 test('too many photos, an oversized file or a photo sent as text are 4xx with a message', async () => {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deletePost, editPost, publishPost } from '../server/stream/posts.ts';
-import type { StreamProjection } from '../server/stream/projection.ts';
+import { deletePost, editPost, publishPost } from '../server/log/commands.ts';
+import type { StreamProjection } from '../server/log/projection.ts';
 import { testApp, type TestApp } from './helpers.ts';
 
 // GET /api/streams/SLUG/posts pages: one answer never carries a whole stream's history, and a

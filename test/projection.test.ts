@@ -1,9 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadStreamProjection } from '../server/stream/projections.ts';
-import { publishPost, setAuthor } from '../server/stream/posts.ts';
-import { Streams } from '../server/stream/streams.ts';
-import { renderPost } from '../server/render/views.ts';
+import { MongoChangeStore } from '../server/log/mongo-store.ts';
+import { loadStreamProjection } from '../server/log/projection.ts';
+import { publishPost, setAuthor } from '../server/log/commands.ts';
+import { Streams } from '../server/log/streams.ts';
+import type { LivelogError } from '../server/errors.ts';
+import { statusOf } from '../server/plugins/errors.ts';
 import { testDatabase } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;
@@ -11,11 +13,11 @@ const actor = { id: 'u1', name: 'Ada', admin: true };
 
 before(async () => {
   database = await testDatabase();
-  await new Streams(database.streams).create('match', 'The match', 'u1');
+  await new Streams(new MongoChangeStore(database)).create('match', 'The match', 'u1');
 });
 after(() => database.drop());
 
-const projectionOf = async () => (await loadStreamProjection(database, 'match', renderPost))!;
+const projectionOf = async () => (await loadStreamProjection(new MongoChangeStore(database), 'match'))!;
 
 test('posts get contiguous seqs and the page shows them newest first', async () => {
   const projection = await projectionOf();
@@ -50,14 +52,14 @@ test('the same idempotency key publishes once, even from two processes', async (
   const second = await publishPost(b, { actor, body: 'once', key: 'key-once' });
   assert.equal(second.replayed, true);
   assert.equal(second.record._id, first.record._id);
-  assert.equal(await database.changes.countDocuments({ stream: 'match', key: 'u1/key-once' }), 1);
+  assert.equal(await database.collection('changes').countDocuments({ stream: 'match', key: 'u1/key-once' }), 1);
 });
 
 test('a reused key with a different text is refused with 409, not silently replayed', async () => {
   const projection = await projectionOf();
   await assert.rejects(
     publishPost(projection, { actor, body: 'not once', key: 'key-once' }),
-    (error: { statusCode?: number }) => error.statusCode === 409,
+    (error: Error) => statusOf(error) === 409 && (error as LivelogError).code === 'LIVELOG_KEY_REUSED',
   );
 });
 
@@ -65,7 +67,7 @@ test('empty, oversized and NUL-containing posts are refused before the database'
   const projection = await projectionOf();
   const head = projection.head;
   for (const body of ['   \n ', 'x'.repeat(10_001), 'a\0b']) {
-    await assert.rejects(publishPost(projection, { actor, body, key: `bad-${body.length}` }), (e: { statusCode?: number }) => e.statusCode === 400);
+    await assert.rejects(publishPost(projection, { actor, body, key: `bad-${body.length}` }), (e: Error) => statusOf(e) === 400);
   }
   assert.equal(projection.head, head);
 });

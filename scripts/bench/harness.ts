@@ -6,11 +6,12 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import pino from 'pino';
+import { MongoChangeStore } from '../../server/log/mongo-store.ts';
 import { startEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { connectDatabase } from '../../server/db/database.ts';
 import { Users } from '../../server/auth/users.ts';
 import { Tokens } from '../../server/auth/tokens.ts';
-import { Streams } from '../../server/stream/streams.ts';
+import { Streams } from '../../server/log/streams.ts';
 
 export const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -31,10 +32,10 @@ export async function setUp(): Promise<Setup> {
   const embedded = process.env.MONGODB_URL ? undefined : await startEmbeddedDatabase({ dataDir, logger: pino({ level: 'warn' }) });
   const mongodbUrl = process.env.MONGODB_URL ?? embedded!.url;
   const database = await connectDatabase(mongodbUrl, 'livelog');
-  const user = await new Users(database.users).add(`bench-${Date.now()}`, 'bench password', true);
-  const token = await new Tokens(database.tokens, database.users).create(user, 'bench');
+  const user = await new Users(database).add(`bench-${Date.now()}`, 'bench password', true);
+  const token = await new Tokens(database).create(user, 'bench');
   const slug = `bench-${Date.now()}`;
-  await new Streams(database.streams).create(slug, 'Benchmark', user._id);
+  await new Streams(new MongoChangeStore(database)).create(slug, 'Benchmark', user._id);
   await database.close();
   return {
     mongodbUrl,

@@ -3,10 +3,13 @@
 //   npx tsx scripts/bench/load.ts [--changes 1000,5000]
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { MongoChangeStore } from '../../server/log/mongo-store.ts';
 import { connectDatabase } from '../../server/db/database.ts';
-import { Projections, loadStreamProjection } from '../../server/stream/projections.ts';
-import { editPost, publishPost } from '../../server/stream/posts.ts';
-import { renderPost } from '../../server/render/views.ts';
+import { loadStreamProjection } from '../../server/log/projection.ts';
+import { Projections } from '../../server/log/projections.ts';
+import { editPost, publishPost } from '../../server/log/commands.ts';
+import type { StreamRecord } from '../../server/log/records.ts';
+import { postHtml } from '../../server/render/post-html.ts';
 import { machine, median, progress, setUp } from './harness.ts';
 
 const { values } = parseArgs({ options: { changes: { type: 'string', default: '1000,5000' } } });
@@ -16,11 +19,12 @@ const database = await connectDatabase(setup.mongodbUrl, 'livelog');
 const actor = { id: 'bench', name: 'bench', admin: true };
 const body = 'A typical update with **bold**, a [link](https://example.com/x) and a bit more text. '.repeat(3);
 const rows: string[] = [];
+const store = new MongoChangeStore(database);
 
 for (const size of sizes) {
   const slug = `load-${size}`;
-  await database.streams.insertOne({ _id: slug, title: slug, description: '', epoch: 'bench', createdBy: 'bench', createdAt: new Date() });
-  const writer = (await loadStreamProjection(database, slug, renderPost))!;
+  await database.collection<StreamRecord>('streams').insertOne({ _id: slug, title: slug, description: '', epoch: 'bench', createdBy: 'bench', createdAt: new Date() });
+  const writer = (await loadStreamProjection(store, slug))!;
   progress(`${slug}: appending ${size} changes (60% posts, 40% edits)`);
   const ids: string[] = [];
   for (let i = 0; i < size; i++) {
@@ -30,27 +34,28 @@ for (const size of sizes) {
   const timings = { scan: [] as number[], load: [] as number[], noRender: [] as number[] };
   for (let round = 0; round < 5; round++) {
     let started = performance.now();
-    await database.changes.find({ stream: slug }).sort({ _id: 1 }).toArray();
+    await database.collection('changes').find({ stream: slug }).sort({ _id: 1 }).toArray();
     timings.scan.push(performance.now() - started);
     started = performance.now();
-    await loadStreamProjection(database, slug, () => '');
+    await loadStreamProjection(store, slug);
     timings.noRender.push(performance.now() - started);
     started = performance.now();
-    await loadStreamProjection(database, slug, renderPost);
+    const loaded = (await loadStreamProjection(store, slug))!;
+    for (const version of loaded.page(Infinity)) postHtml(version, slug);
     timings.load.push(performance.now() - started);
   }
   // 1,000 viewers reconnecting at once after a restart: one load between them.
-  const projections = new Projections({ changes: database.changes, streams: database.streams, render: renderPost, logger: pino({ level: 'silent' }), catchUpMs: 60_000 });
   let scans = 0;
-  const original = database.changes.find.bind(database.changes);
-  database.changes.find = ((...args: Parameters<typeof original>) => {
-    if (args[0] && 'stream' in args[0]) scans++; // the scan; `_id` point lookups are not counted
-    return original(...args);
-  }) as typeof database.changes.find;
+  const counting = new MongoChangeStore(database);
+  const readAll = counting.readAll.bind(counting);
+  counting.readAll = (stream) => {
+    scans++; // the scan; `_id` point lookups are not counted
+    return readAll(stream);
+  };
+  const projections = new Projections({ store: counting, logger: pino({ level: 'silent' }), catchUpMs: 60_000 });
   const started = performance.now();
   await Promise.all(Array.from({ length: 1000 }, () => projections.get(slug)));
   const burst = performance.now() - started;
-  database.changes.find = original;
   const m = (xs: number[]) => `${median(xs).toFixed(0)} ms`;
   rows.push(`| ${size} | ${m(timings.scan)} | ${m(timings.noRender)} | ${m(timings.load)} | ${scans} scan, ${burst.toFixed(0)} ms |`);
   progress(rows.at(-1)!);
@@ -58,7 +63,7 @@ for (const size of sizes) {
 
 await database.close();
 await setup.cleanup();
-console.log('| changes in the log | scan (find + sort) | load without rendering | full load (fold + render) | 1,000 simultaneous first requests |');
+console.log('| changes in the log | scan (find + sort) | load without rendering | full load (fold + render the posts) | 1,000 simultaneous first requests |');
 console.log('| ---: | ---: | ---: | ---: | --- |');
 for (const row of rows) console.log(row);
 console.log(`\n${new Date().toISOString().slice(0, 10)}, ${machine()}`);

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startEmbeddedDatabase } from '../../server/db/embedded.ts';
 import { connectDatabase } from '../../server/db/database.ts';
+import type { StreamRecord } from '../../server/log/records.ts';
 import { Users } from '../../server/auth/users.ts';
 import { Tokens } from '../../server/auth/tokens.ts';
 import { machine, median, progress } from './harness.ts';
@@ -55,7 +56,7 @@ async function sampleIdle(pids: number[], seconds: number) {
     await sleep(1000);
     const now = await Promise.all(pids.map(cpuSeconds));
     const elapsed = (performance.now() - lastAt) / 1000;
-    now.forEach((value, i) => cpu[i]!.push((100 * (value - last[i]!)) / elapsed));
+    for (const [i, value] of now.entries()) cpu[i]!.push((100 * (value - last[i]!)) / elapsed);
     rss.push(await rssMiB(pids[0]!));
     last = now;
     lastAt = performance.now();
@@ -102,11 +103,11 @@ for (const [index, checkout] of checkouts.entries()) {
   const dbName = `bench_streams_${index}`;
   progress(`${checkout}: creating ${streamCount} streams in ${dbName}`);
   const database = await connectDatabase(embedded.url, dbName);
-  const user = await new Users(database.users).add(`bench-${Date.now()}`, 'bench password', true);
-  const token = await new Tokens(database.tokens, database.users).create(user, 'bench');
+  const user = await new Users(database).add(`bench-${Date.now()}`, 'bench password', true);
+  const token = await new Tokens(database).create(user, 'bench');
   const now = new Date();
   const slugs = Array.from({ length: streamCount }, (_, i) => `many-${i}`);
-  await database.streams.insertMany(slugs.map((slug) => ({ _id: slug, title: slug, description: '', epoch: 'e1', createdBy: user._id, createdAt: now })));
+  await database.collection<StreamRecord>('streams').insertMany(slugs.map((slug) => ({ _id: slug, title: slug, description: '', epoch: 'e1', createdBy: user._id, createdAt: now })));
   await database.close();
 
   const server = startServer(checkout, { MONGODB_URL: embedded.url, LIVELOG_DB: dbName });

@@ -1,12 +1,9 @@
-import createError from '@fastify/error';
+import { PasswordChecksBusy } from '../errors.ts';
+
+export { PasswordChecksBusy };
 
 /** Seconds a refused login is told to wait: the queue drains in about that. */
 export const BUSY_RETRY_AFTER_S = 2;
-export const PasswordChecksBusy = createError(
-  'LIVELOG_PASSWORD_CHECKS_BUSY',
-  `Too many log-ins at once; try again in ${BUSY_RETRY_AFTER_S} seconds`,
-  503,
-);
 
 /**
  * Runs password hashing and checks a few at a time, with a short queue, refusing the rest.
@@ -26,7 +23,7 @@ export class PasswordChecks {
   /** Runs `check` when a slot is free; throws PasswordChecksBusy (503) when the queue is full. */
   async run<T>(check: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
-      if (this.waiting.length >= this.queueLength) throw new PasswordChecksBusy();
+      if (this.waiting.length >= this.queueLength) throw new PasswordChecksBusy(BUSY_RETRY_AFTER_S);
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;

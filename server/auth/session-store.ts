@@ -3,7 +3,7 @@ import type { Collection, Db } from 'mongodb';
 import type { SessionStore } from '@fastify/session';
 import type * as Fastify from 'fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { isDuplicateKey } from '../db/database.ts';
+import { isDuplicateKey, type Database } from '../db/database.ts';
 import type { SessionRecord } from './types.ts';
 
 const DEFAULT_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -18,6 +18,11 @@ const SWEEP_EVERY_MS = 3600_000;
  * a throw would be an unhandled rejection that ends the process. So every callback is called
  * through `answer`, which catches and logs: one broken response, never a dead server.
  */
+/** The `sessions` collection; the store below is its one reader and writer. */
+export function sessionsOf(database: Database): Collection<SessionRecord> {
+  return database.collection<SessionRecord>('sessions');
+}
+
 export class MongoSessionStore implements SessionStore {
   private lastSweep = 0;
 

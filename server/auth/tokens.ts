@@ -1,15 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import createError from '@fastify/error';
+import type { Database } from '../db/database.ts';
+import { InvalidTokenId, TokenNotFound } from '../errors.ts';
 import type { TokenRecord, UserRecord } from './types.ts';
+import { usersOf } from './users.ts';
 
 const PREFIX = 'livelog_';
 /** Tokens are listed and revoked by the start of their hash: enough to tell them apart. */
 const ID_LENGTH = 12;
 const LAST_USED_PRECISION_MS = 60_000;
-
-export const TokenNotFound = createError('LIVELOG_TOKEN_NOT_FOUND', 'No token with id "%s"', 404);
-export const InvalidTokenId = createError('LIVELOG_INVALID_TOKEN_ID', 'A token id is 8 to 64 hexadecimal characters', 400);
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -29,11 +28,15 @@ export interface TokenListing {
   lastUsedAt?: Date;
 }
 
+/** The `tokens` collection: its one reader and writer. */
 export class Tokens {
-  constructor(
-    private readonly tokens: Collection<TokenRecord>,
-    private readonly users: Collection<UserRecord>,
-  ) {}
+  private readonly tokens: Collection<TokenRecord>;
+  private readonly users: Collection<UserRecord>;
+
+  constructor(database: Database) {
+    this.tokens = database.collection<TokenRecord>('tokens');
+    this.users = usersOf(database);
+  }
 
   /** Makes a new 256-bit token for a user, optionally for one stream only. Returned once, never stored. */
   async create(user: UserRecord, name: string, stream?: string): Promise<string> {
@@ -79,7 +82,8 @@ export class Tokens {
   async revoke(id: string): Promise<void> {
     if (!/^[0-9a-f]{8,64}$/.test(id)) throw new InvalidTokenId();
     const matches = (await this.tokens.find({}, { projection: { _id: 1 } }).toArray()).filter((t) => t._id.startsWith(id));
-    if (matches.length !== 1) throw new TokenNotFound(id);
-    await this.tokens.deleteOne({ _id: matches[0]!._id });
+    const [only] = matches;
+    if (!only || matches.length !== 1) throw new TokenNotFound(id);
+    await this.tokens.deleteOne({ _id: only._id });
   }
 }

@@ -1,37 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import createError from '@fastify/error';
-import { isDuplicateKey } from '../db/database.ts';
+import { isDuplicateKey, type Database } from '../db/database.ts';
+import { InvalidUserName, LastAdmin, OwnAccount, UserExists, UserNotFound, WeakPassword } from '../errors.ts';
 import { COST, hashPassword, verifyPassword } from './passwords.ts';
 import { PasswordChecks } from './password-checks.ts';
 import { passwordProblem } from './password-rule.ts';
 import type { UserRecord } from './types.ts';
-import type { Actor } from '../stream/types.ts';
+import type { Actor } from '../log/records.ts';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
-export const UserExists = createError('LIVELOG_USER_EXISTS', 'A user named "%s" already exists', 409);
-export const UserNotFound = createError('LIVELOG_USER_NOT_FOUND', 'No user named "%s"', 404);
-export const InvalidUserName = createError(
-  'LIVELOG_INVALID_USER_NAME',
-  'A user name is 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
-  400,
-);
-export const WeakPassword = createError('LIVELOG_WEAK_PASSWORD', '%s', 400);
-export const LastAdmin = createError(
-  'LIVELOG_LAST_ADMIN',
-  '"%s" is the last enabled admin: make another user an admin first, or nobody could run this site',
-  409,
-);
-export const OwnAccount = createError('LIVELOG_OWN_ACCOUNT', 'An admin cannot disable their own account; ask another admin', 409);
-
 /** What an admin may do to a user besides setting a password. */
 export type UserChange = { disabled: boolean } | { admin: boolean };
 
+/** The `users` collection: its one reader and writer. */
 export class Users {
+  private readonly users: Collection<UserRecord>;
+
   constructor(
-    private readonly users: Collection<UserRecord>,
+    private readonly database: Database,
     private readonly checks = new PasswordChecks(),
-  ) {}
+  ) {
+    this.users = usersOf(database);
+  }
 
   async add(name: string, password: string, admin = false): Promise<UserRecord> {
     if (!new RegExp(NAME_PATTERN).test(name)) throw new InvalidUserName();
@@ -43,6 +33,8 @@ export class Users {
       admin,
       createdAt: new Date(),
     };
+    // Names are unique by index, so two admins adding the same name at once make one user.
+    await this.database.ensureIndex('users', { name: 1 }, { unique: true, name: 'name' });
     try {
       await this.users.insertOne(user);
     } catch (error) {
@@ -131,4 +123,9 @@ const DUMMY_HASH = ['scrypt', COST.N, COST.r, COST.p, 'AAAAAAAAAAAAAAAAAAAAAA', 
 /** A user as the author of changes: name for display, admin for permission checks. */
 export function actorOf(user: UserRecord): Actor {
   return { id: user._id, name: user.name, admin: user.admin };
+}
+
+/** The users collection, for the token check, which reads it alongside its own. */
+export function usersOf(database: Database): Collection<UserRecord> {
+  return database.collection<UserRecord>('users');
 }

@@ -1,17 +1,20 @@
-import { MongoClient, MongoServerError, type Collection, type Db } from 'mongodb';
-import type { ChangeRecord, StreamRecord } from '../stream/types.ts';
-import type { SessionRecord, TokenRecord, UserRecord } from '../auth/types.ts';
-import type { MediaRecord } from '../media/images.ts';
+import {
+  MongoClient,
+  MongoServerError,
+  type Collection,
+  type CollectionOptions,
+  type CreateIndexesOptions,
+  type Db,
+  type Document,
+  type IndexSpecification,
+} from 'mongodb';
 
-export interface Database {
-  client: MongoClient;
-  db: Db;
-  changes: Collection<ChangeRecord>;
-  streams: Collection<StreamRecord>;
-  users: Collection<UserRecord>;
-  tokens: Collection<TokenRecord>;
-  sessions: Collection<SessionRecord>;
-  media: Collection<MediaRecord>;
+// The connection, and nothing of what is stored: each part of Livelog names and owns its own
+// collections (the log its changes and streams, auth its users, tokens and sessions, media its
+// photos) and asks here for a typed handle and the indexes it relies on.
+
+/** Whether the database answers: all that readiness probes and error pages may know of it. */
+export interface DatabaseHealth {
   /**
    * False from the moment the driver finds the database gone until it answers again: a reader's
    * page can then skip lookups that would only wait for a timeout and fail.
@@ -22,11 +25,24 @@ export interface Database {
    * that just came back is found here before the driver's next heartbeat would find it.
    */
   answersWithin(ms: number): Promise<boolean>;
+  /** Whether a ping sent now is answered (driver timeout `ms`), whatever the driver believes. */
+  ping(ms: number): Promise<boolean>;
+}
+
+export interface Database extends DatabaseHealth {
+  client: MongoClient;
+  db: Db;
+  collection<T extends Document>(name: string, options?: CollectionOptions): Collection<T>;
+  /**
+   * Creates an index once per connection (again after a failure): a store awaits it before the
+   * writes whose correctness rests on it, such as inserts guarded by a unique index.
+   */
+  ensureIndex(collection: string, spec: IndexSpecification, options: CreateIndexesOptions & { name: string }): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * Connects and makes sure the indexes exist. Timeouts are short on purpose: when the database is
+ * Connects. Timeouts are short on purpose: when the database is
  * down, an author should get a 503 within seconds, not a form that hangs for half a minute.
  */
 export async function connectDatabase(url: string, dbName: string): Promise<Database> {
@@ -48,41 +64,51 @@ export async function connectDatabase(url: string, dbName: string): Promise<Data
   client.on('serverHeartbeatSucceeded', () => (available = true));
   await client.connect();
   const db = client.db(dbName);
+  const indexes = new Map<string, Promise<void>>();
+  const answers = async (timeoutMs: number, waitMs: number) => {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      db.command({ ping: 1 }, { timeoutMS: timeoutMs }).then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    return answered;
+  };
   const database: Database = {
     client,
     db,
-    // What viewers are shown must never be rolled back by a replica-set failover.
-    changes: db.collection<ChangeRecord>('changes', { readConcern: { level: 'majority' }, readPreference: 'primary' }),
-    streams: db.collection<StreamRecord>('streams'),
-    users: db.collection<UserRecord>('users'),
-    tokens: db.collection<TokenRecord>('tokens'),
-    sessions: db.collection<SessionRecord>('sessions'),
-    media: db.collection<MediaRecord>('media'),
-    isAvailable: () => available,
-    async answersWithin(ms) {
-      if (available) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const answered = await Promise.race([
-        db.command({ ping: 1 }, { timeoutMS: ms }).then(() => true, () => false),
-        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-      ]);
-      clearTimeout(timer);
-      return answered;
+    collection: (name, options) => db.collection(name, options),
+    ensureIndex(collection, spec, options) {
+      const key = `${collection}.${options.name}`;
+      let created = indexes.get(key);
+      if (!created) {
+        const target = db.collection(collection);
+        // Two processes creating it at the same moment may see one fail: the index is there all the same.
+        created = target.createIndex(spec, options).then(
+          () => undefined,
+          async (error: unknown) => {
+            const existing = await target.indexes().catch(() => []);
+            if (!existing.some((index) => index.name === options.name)) throw error;
+          },
+        );
+        created.catch(() => indexes.delete(key));
+        indexes.set(key, created);
+      }
+      return created;
     },
+    isAvailable: () => available,
+    answersWithin: async (ms) => available || answers(ms, ms),
+    // The driver's own timeout does not cover every wait (server selection): a probe must answer.
+    ping: (ms) => answers(ms, ms + 500),
     async close() {
       // FerretDB has no sessions commands, so the driver's endSessions on close fails; harmless.
       await client.close().catch(() => {});
     },
   };
-  await ensureIndexes(database);
   return database;
-}
-
-async function ensureIndexes(d: Database): Promise<void> {
-  // The idempotency guard: one change per (stream, key). FerretDB has no partial or sparse indexes,
-  // so every change record carries a key.
-  await d.changes.createIndex({ stream: 1, key: 1 }, { unique: true, name: 'stream_key' });
-  await d.users.createIndex({ name: 1 }, { unique: true, name: 'name' });
 }
 
 /** A duplicate-key error. FerretDB reports these (code 11000) on insert only, never on update. */

@@ -1,5 +1,7 @@
-import type { Latest, StreamProjection } from '../stream/projection.ts';
-import type { StreamStatus } from '../stream/types.ts';
+import type { CurrentState } from '../log/fold.ts';
+import type { StreamProjection } from '../log/projection.ts';
+import type { StreamStatus } from '../log/records.ts';
+import { postHtml } from '../render/post-html.ts';
 
 // The messages viewers receive, on every transport. Each change's frame is serialised once and the
 // same string goes to every viewer.
@@ -14,23 +16,24 @@ export type Frame =
   | { t: 'viewers'; n: number }
   | { t: 'ping' };
 
-const serialised = new WeakMap<Latest, string>();
+const serialised = new WeakMap<CurrentState, string>();
 
-export function changeFrame(latest: Latest): string {
+/** The frame of a change of `stream`, serialised once however many viewers it goes to. */
+export function changeFrame(latest: CurrentState, stream: string): string {
   let text = serialised.get(latest);
   if (text === undefined) {
-    text = JSON.stringify(toFrame(latest));
+    text = JSON.stringify(toFrame(latest, stream));
     serialised.set(latest, text);
   }
   return text;
 }
 
-function toFrame(latest: Latest): Frame {
+function toFrame(latest: CurrentState, stream: string): Frame {
   switch (latest.kind) {
     case 'post': {
-      const { post, seq, html } = latest;
+      const { post, seq } = latest;
       const t = post.createdSeq === seq ? 'post' : 'edit';
-      return { t, seq, id: post.id, createdSeq: post.createdSeq, pinned: post.pinned, html };
+      return { t, seq, id: post.id, createdSeq: post.createdSeq, pinned: post.pinned, html: postHtml(latest, stream) };
     }
     case 'deleted':
       return { t: 'delete', seq: latest.seq, id: latest.postId };
@@ -48,22 +51,4 @@ export const PING_FRAME = JSON.stringify({ t: 'ping' } satisfies Frame);
 
 export function viewersFrame(n: number): string {
   return JSON.stringify({ t: 'viewers', n } satisfies Frame);
-}
-
-/** A resume point: `SEQ` (current epoch) or `EPOCH.SEQ`. */
-export interface ResumePoint {
-  epoch?: string;
-  seq: number;
-}
-
-export function parseResumePoint(text: string | undefined): ResumePoint | null {
-  if (text === undefined || text === '') return { seq: 0 };
-  const match = /^(?:([A-Za-z0-9_-]{1,32})\.)?(\d{1,12})$/.exec(text);
-  return match ? { epoch: match[1], seq: Number(match[2]) } : null;
-}
-
-/** The seq to replay after: a resume point from another epoch of the stream starts from scratch. */
-export function replayAfter(point: ResumePoint, projection: StreamProjection): number {
-  if (point.epoch !== undefined && point.epoch !== projection.stream.epoch) return 0;
-  return Math.min(point.seq, projection.head);
 }

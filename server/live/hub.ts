@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Latest, StreamProjection } from '../stream/projection.ts';
+import type { CurrentState } from '../log/fold.ts';
+import type { StreamProjection } from '../log/projection.ts';
 import { changeFrame, helloFrame, PING_FRAME } from './frames.ts';
 
 export interface HubOptions {
@@ -77,7 +78,7 @@ export class LiveHub {
     const room = this.room(projection);
     const viewer: Viewer = { transport, lastSeq: since, alive: true, delivered: transport.deliveredBytes(), progressAt: Date.now() };
     transport.send(helloFrame(projection));
-    for (const latest of projection.changesSince(since)) this.send(viewer, latest);
+    for (const latest of projection.changesSince(since)) this.send(viewer, latest, projection.slug);
     viewer.lastSeq = projection.head;
     room.viewers.add(viewer);
     transport.onAlive(() => (viewer.alive = true));
@@ -122,8 +123,8 @@ export class LiveHub {
     let room = this.rooms.get(projection.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const onChange = (latest: Latest) => {
-        for (const viewer of viewers) this.send(viewer, latest);
+      const onChange = (latest: CurrentState) => {
+        for (const viewer of viewers) this.send(viewer, latest, projection.slug);
       };
       projection.on('change', onChange);
       room = { projection, viewers, unsubscribe: () => projection.off('change', onChange) };
@@ -132,10 +133,10 @@ export class LiveHub {
     return room;
   }
 
-  private send(viewer: Viewer, latest: Latest): void {
+  private send(viewer: Viewer, latest: CurrentState, stream: string): void {
     if (latest.seq <= viewer.lastSeq) return;
     viewer.lastSeq = latest.seq;
-    this.deliver(viewer, changeFrame(latest), latest.seq);
+    this.deliver(viewer, changeFrame(latest, stream), latest.seq);
   }
 
   private deliver(viewer: Viewer, frame: string, seq?: number): void {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { Binary, type Collection } from 'mongodb';
-import createError from '@fastify/error';
-import { isDuplicateKey } from '../db/database.ts';
-import type { MediaRef } from '../stream/types.ts';
+import { isDuplicateKey, type Database } from '../db/database.ts';
+import { ImageTooLarge, NotAFile, NotAnImage, TooManyPhotos } from '../errors.ts';
+import type { MediaRef } from '../log/records.ts';
 
 // Photos. Whatever arrives is decoded by content (never by name or declared type), bounded in size
 // and pixels, and re-encoded: the stored file is one we wrote, with no EXIF (so no GPS position),
@@ -19,15 +19,6 @@ const MAX_INPUT_PIXELS = 50_000_000;
 const MAX_SIDE = 2048;
 const ACCEPTED_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'avif', 'heif']);
 
-export const NotAnImage = createError(
-  'LIVELOG_NOT_AN_IMAGE',
-  'That file is not a photo Livelog accepts (JPEG, PNG, WebP, GIF, AVIF or HEIF; no SVG)',
-  415,
-);
-export const ImageTooLarge = createError('LIVELOG_IMAGE_TOO_LARGE', `A photo may have at most ${MAX_INPUT_PIXELS / 1e6} megapixels`, 413);
-export const TooManyPhotos = createError('LIVELOG_TOO_MANY_PHOTOS', `A post has at most ${MAX_PHOTOS_PER_POST} photos`, 400);
-export const MediaNotFound = createError('LIVELOG_MEDIA_NOT_FOUND', 'No such photo', 404);
-
 export interface MediaRecord {
   _id: string; // hex SHA-256 of `bytes`
   type: 'image/webp';
@@ -37,10 +28,13 @@ export interface MediaRecord {
   createdAt: Date;
 }
 
-
-
+/** The `media` collection: its one reader and writer. */
 export class Images {
-  constructor(private readonly media: Collection<MediaRecord>) {}
+  private readonly media: Collection<MediaRecord>;
+
+  constructor(database: Database) {
+    this.media = database.collection<MediaRecord>('media');
+  }
 
   /** Checks, re-encodes and stores one uploaded photo; the same photo twice is stored once. */
   async store(upload: Buffer, alt: string): Promise<MediaRef> {
@@ -54,7 +48,7 @@ export class Images {
       throw new NotAnImage();
     }
     if (!format || !ACCEPTED_FORMATS.has(format)) throw new NotAnImage();
-    if (pixels > MAX_INPUT_PIXELS) throw new ImageTooLarge();
+    if (pixels > MAX_INPUT_PIXELS) throw new ImageTooLarge(MAX_INPUT_PIXELS / 1e6);
     let output: { data: Buffer; info: sharp.OutputInfo };
     try {
       output = await sharp(upload, { limitInputPixels: MAX_INPUT_PIXELS })
@@ -93,10 +87,9 @@ export class Images {
 }
 
 function cleanAlt(alt: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes
   return alt.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, MAX_ALT_LENGTH);
 }
-
-export const NotAFile = createError('LIVELOG_NOT_A_FILE', 'photo must be a file upload (multipart/form-data)', 400);
 
 /**
  * The photos of a form or API request: one or several `photo` file parts, with `alt` texts in the
@@ -106,7 +99,7 @@ export async function storePhotos(images: Images, photo: unknown, alt: unknown):
   const files = (photo === undefined ? [] : Array.isArray(photo) ? photo : [photo]).filter(
     (file) => !(Buffer.isBuffer(file) && file.length === 0),
   );
-  if (files.length > MAX_PHOTOS_PER_POST) throw new TooManyPhotos();
+  if (files.length > MAX_PHOTOS_PER_POST) throw new TooManyPhotos(MAX_PHOTOS_PER_POST);
   if (!files.every((file) => Buffer.isBuffer(file))) throw new NotAFile();
   const alts = alt === undefined ? [] : Array.isArray(alt) ? alt : [alt];
   const stored: MediaRef[] = [];

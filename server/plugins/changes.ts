@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import createError from '@fastify/error';
 import type { UserRecord } from '../auth/types.ts';
+import { UploadsBusy } from '../errors.ts';
 import { sessionUser } from './sessions.ts';
 
 // Guards for every route that changes something, run in `onRequest`: before a byte of the body is
@@ -17,8 +17,6 @@ declare module 'fastify' {
     changeGuards: ChangeGuards;
   }
 }
-
-export const UploadsBusy = createError('LIVELOG_UPLOADS_BUSY', 'The server is handling as many photo uploads as it can; try again in a moment', 503);
 
 /** The guards a changing route lists in its `onRequest`, in order. */
 export interface ChangeGuards {

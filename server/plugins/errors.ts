@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import sensible from '@fastify/sensible';
-import createError from '@fastify/error';
 import {
   MongoError,
   MongoNetworkError,
@@ -12,9 +11,56 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
-import type { Database } from '../db/database.ts';
-import { DatabaseUnavailable } from '../stream/errors.ts';
+import type { DatabaseHealth } from '../db/database.ts';
+import { BrokenMultipart, DatabaseUnavailable, type ErrorCode, LivelogError } from '../errors.ts';
 import { renderView } from '../render/views.ts';
+
+/** The HTTP status each of Livelog's own errors answers with (the catalogue is server/errors.ts). */
+const STATUS: Record<ErrorCode, number> = {
+  LIVELOG_STREAM_NOT_FOUND: 404,
+  LIVELOG_STREAM_EXISTS: 409,
+  LIVELOG_INVALID_SLUG: 400,
+  LIVELOG_INVALID_TITLE: 400,
+  LIVELOG_KEY_REUSED: 409,
+  LIVELOG_DATABASE_UNAVAILABLE: 503,
+  LIVELOG_APPEND_CONTENTION: 503,
+  LIVELOG_TOO_MANY_OPEN_STREAMS: 503,
+  LIVELOG_EMPTY_POST: 400,
+  LIVELOG_POST_TOO_LONG: 400,
+  LIVELOG_INVALID_TEXT: 400,
+  LIVELOG_POST_NOT_FOUND: 404,
+  LIVELOG_STALE_POST: 409,
+  LIVELOG_NOT_YOUR_POST: 403,
+  LIVELOG_STREAM_ENDED: 409,
+  LIVELOG_STATUS_UNCHANGED: 409,
+  LIVELOG_NOT_AN_AUTHOR: 403,
+  LIVELOG_ADMIN_ONLY: 403,
+  LIVELOG_MEMBERSHIP_UNCHANGED: 409,
+  LIVELOG_USER_EXISTS: 409,
+  LIVELOG_USER_NOT_FOUND: 404,
+  LIVELOG_INVALID_USER_NAME: 400,
+  LIVELOG_WEAK_PASSWORD: 400,
+  LIVELOG_LAST_ADMIN: 409,
+  LIVELOG_OWN_ACCOUNT: 409,
+  LIVELOG_TOKEN_NOT_FOUND: 404,
+  LIVELOG_INVALID_TOKEN_ID: 400,
+  LIVELOG_PASSWORD_CHECKS_BUSY: 503,
+  LIVELOG_NOT_AN_IMAGE: 415,
+  LIVELOG_IMAGE_TOO_LARGE: 413,
+  LIVELOG_TOO_MANY_PHOTOS: 400,
+  LIVELOG_MEDIA_NOT_FOUND: 404,
+  LIVELOG_NOT_A_FILE: 400,
+  LIVELOG_UPLOAD_TOO_LARGE: 413,
+  LIVELOG_PHOTOS_NOT_ACCEPTED: 415,
+  LIVELOG_UPLOADS_BUSY: 503,
+  LIVELOG_BROKEN_MULTIPART: 400,
+};
+
+/** The status an error answers with: Livelog's own by code, Fastify's and its plugins' their own. */
+export function statusOf(error: Error & { statusCode?: number }): number {
+  const statusCode = error instanceof LivelogError ? STATUS[error.code] : error.statusCode;
+  return statusCode && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
+}
 
 /**
  * One error policy for the whole app: 4xx answers say what was wrong; 5xx answers say nothing
@@ -25,9 +71,9 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
     const error = isDatabaseOutage(raw, request.server.livelog.database) ? new DatabaseUnavailable({ cause: raw }) : isBrokenMultipart(raw) ? new BrokenMultipart({ cause: raw }) : raw;
-    const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const statusCode = statusOf(error);
     // Livelog's own 5xx (database down, too busy) are conditions, not bugs: said, and logged as such.
-    const exposed = statusCode < 500 || error instanceof DatabaseUnavailable || Boolean(error.code?.startsWith('LIVELOG_'));
+    const exposed = statusCode < 500 || error instanceof LivelogError || Boolean(error.code?.startsWith('LIVELOG_'));
     // (Not request.raw.destroyed: a request stream is destroyed as soon as its body has been read.)
     if (isClientAbort(raw) || request.raw.socket?.destroyed) {
       // The client went away mid-request (an upload abandoned): nobody to answer, nothing broken.
@@ -103,8 +149,6 @@ function httpReason(statusCode: number): string {
   );
 }
 
-const BrokenMultipart = createError('LIVELOG_BROKEN_MULTIPART', 'The multipart/form-data body is malformed', 400);
-
 /** The multipart parser (busboy) throws plain errors, with no status, for bodies it cannot read. */
 function isBrokenMultipart(error: FastifyError): boolean {
   return !error.statusCode && /^Multipart: |Unexpected end of (form|multipart data)|Malformed part header|Part terminated early/.test(error.message);
@@ -139,7 +183,7 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
  * the moment the connection broke (selection, the socket, a pool being cleared, a server closing),
  * so while the driver itself sees no server, any driver error counts as the outage.
  */
-function isDatabaseOutage(error: unknown, database: Database): boolean {
+function isDatabaseOutage(error: unknown, database: DatabaseHealth): boolean {
   return (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||

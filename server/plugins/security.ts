@@ -1,21 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import createError from '@fastify/error';
 import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import multipart from '@fastify/multipart';
+import { PhotosNotAccepted, UploadTooLarge } from '../errors.ts';
 import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../media/images.ts';
 
 /** All the photos of one request together. Less than four full-size ones (a phone photo is a few
  *  MB), so that LIVELOG_MAX_UPLOADS slots times this is what uploads can hold in memory at worst. */
 export const MAX_REQUEST_UPLOAD_BYTES = 25 * 1024 * 1024;
-export const UploadTooLarge = createError(
-  'LIVELOG_UPLOAD_TOO_LARGE',
-  `The photos of one post may add up to at most ${MAX_REQUEST_UPLOAD_BYTES >> 20} MB`,
-  413,
-);
-
-export const PhotosNotAccepted = createError('LIVELOG_PHOTOS_NOT_ACCEPTED', 'Only publishing a post takes multipart/form-data (photos)', 415);
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +57,7 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     async onFile(part) {
       const bytes = await part.toBuffer();
       this.uploadedBytes = (this.uploadedBytes ?? 0) + bytes.length;
-      if (this.uploadedBytes > MAX_REQUEST_UPLOAD_BYTES) throw new UploadTooLarge();
+      if (this.uploadedBytes > MAX_REQUEST_UPLOAD_BYTES) throw new UploadTooLarge(MAX_REQUEST_UPLOAD_BYTES >> 20);
     },
   });
   // Only changes are limited (one budget per user, plugins/changes.ts): reading is never limited.

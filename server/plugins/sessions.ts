@@ -3,7 +3,7 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
 import type { Database } from '../db/database.ts';
-import { MongoSessionStore, sessionSecret } from '../auth/session-store.ts';
+import { MongoSessionStore, sessionSecret, sessionsOf } from '../auth/session-store.ts';
 import type { UserRecord } from '../auth/types.ts';
 
 declare module 'fastify' {
@@ -55,7 +55,7 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   await app.register(session, {
     secret,
     cookieName: names.session,
-    store: new MongoSessionStore(database.sessions, app.log.child({ component: 'sessions' })),
+    store: new MongoSessionStore(sessionsOf(database), app.log.child({ component: 'sessions' })),
     saveUninitialized: false,
     cookie: { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: SESSION_TTL_MS },
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
-import type { PostSnapshot } from '../stream/types.ts';
+import type { PostSnapshot } from '../log/records.ts';
 import { renderMarkdown } from './markdown.ts';
 
 // The eta views, shared by the live page, the pushes to viewers and the static export: one partial

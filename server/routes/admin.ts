@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { actorOf, NAME_PATTERN, UserNotFound, type UserChange } from '../auth/users.ts';
+import { actorOf, NAME_PATTERN, type UserChange } from '../auth/users.ts';
+import { UserNotFound } from '../errors.ts';
 import type { UserRecord } from '../auth/types.ts';
-import { setAuthor } from '../stream/posts.ts';
-import { SLUG_PATTERN } from '../stream/types.ts';
+import { setAuthor } from '../log/commands.ts';
+import { SLUG_PATTERN } from '../log/records.ts';
 import { SlugParams } from './schemas.ts';
 
 // The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { parseResumePoint, replayAfter } from '../live/frames.ts';
-import { purgePost } from '../stream/purge.ts';
-import { AdminOnly, deletePost, editPost, ensureMayPublish, pinPost, PostNotFound, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH } from '../stream/posts.ts';
-import type { AppendResult, Latest } from '../stream/projection.ts';
+import { AdminOnly, PostNotFound } from '../errors.ts';
+import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../log/commands.ts';
+import type { CurrentState } from '../log/fold.ts';
+import type { AppendResult } from '../log/projection.ts';
+import { parseResumePoint, replayAfter } from '../log/resume.ts';
+import { postHtml } from '../render/post-html.ts';
 import { actorOf } from '../auth/users.ts';
 import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
@@ -36,16 +38,16 @@ const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
 /** One entry of `GET …/posts?since=`: a post's current state, or the fact of its deletion. */
-function latestJson(latest: Exclude<Latest, { kind: 'status' }>, slug: string) {
+function latestJson(latest: Exclude<CurrentState, { kind: 'status' }>, slug: string) {
   switch (latest.kind) {
     case 'post': {
-      const { post, seq, html } = latest;
+      const { post, seq } = latest;
       return {
         id: post.id,
         seq,
         author: { name: post.author.name },
         body: post.body,
-        html,
+        html: postHtml(latest, slug),
         pinned: post.pinned,
         createdAt: post.createdAt.toISOString(),
         createdSeq: post.createdSeq,
@@ -96,7 +98,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       const projection = await app.livelog.projections.require(request.params.slug);
       const after = replayAfter(point, projection);
       // The stream's own status is the top-level `status`, so it takes no place in a page.
-      const changes = projection.changesSince(after).filter((latest): latest is Exclude<Latest, { kind: 'status' }> => latest.kind !== 'status');
+      const changes = projection.changesSince(after).filter((latest): latest is Exclude<CurrentState, { kind: 'status' }> => latest.kind !== 'status');
       const page = changes.slice(0, limit);
       const last = page.at(-1);
       return {
@@ -156,7 +158,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       if (!request.changer!.admin) throw new AdminOnly();
       const projection = await app.livelog.projections.require(request.params.slug);
-      const result = await purgePost(app.livelog.database.changes, app.livelog.images, projection.slug, request.params.id);
+      const result = await app.livelog.purge(projection.slug, request.params.id);
       if (!result) throw new PostNotFound();
       request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.changer!.name }, 'post history purged');
       return { purgedVersions: result.records, deletedPhotos: result.photos };

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { actorOf } from '../auth/users.ts';
-import { deletePost, editPost, ensureMayPublish, pinPost, publishPost, setStatus, KEY_PATTERN, MAX_BODY_LENGTH, PostNotFound } from '../stream/posts.ts';
-import type { AppendResult, StreamProjection } from '../stream/projection.ts';
-import type { Actor } from '../stream/types.ts';
+import { PostNotFound } from '../errors.ts';
+import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../log/commands.ts';
+import type { AppendResult, StreamProjection } from '../log/projection.ts';
+import type { Actor } from '../log/records.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
 

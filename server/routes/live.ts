@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
-import { parseResumePoint, replayAfter } from '../live/frames.ts';
+import { parseResumePoint, replayAfter } from '../log/resume.ts';
 import { websocketTransport } from '../live/websocket.ts';
 import { sseTransport } from '../live/sse.ts';
 import { sendError } from '../plugins/errors.ts';

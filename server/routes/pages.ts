@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { MAX_BODY_LENGTH } from '../stream/posts.ts';
+import { MAX_BODY_LENGTH } from '../log/commands.ts';
+import { postHtml } from '../render/post-html.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 
 const PAGE_SIZE = 50;
@@ -48,7 +49,7 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
           idempotencyKey: randomUUID(),
           maxBody: MAX_BODY_LENGTH,
           head: projection.head,
-          posts: shown,
+          posts: shown.map((version) => ({ ...version, html: postHtml(version, projection.slug) })),
           live: before === undefined,
           olderBefore: more ? (shown.filter((v) => !v.post.pinned).at(-1)?.post.createdSeq ?? null) : null,
           script: 'live.js',

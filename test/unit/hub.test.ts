@@ -2,8 +2,8 @@ import { afterEach, beforeEach, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { LiveHub, type ViewerTransport } from '../../server/live/hub.ts';
-import { StreamProjection } from '../../server/stream/projection.ts';
-import type { ChangeLog } from '../../server/stream/log.ts';
+import { StreamProjection } from '../../server/log/projection.ts';
+import { MemoryChangeStore } from '../../server/log/memory-store.ts';
 
 // The hub's rules for cutting viewers, on a fake clock and fake transports: no database, no sockets.
 
@@ -48,8 +48,7 @@ class FakeTransport implements ViewerTransport {
 // The hub only reads the projection's state and listens to it; it never reads the log.
 const projection = new StreamProjection(
   { _id: 'match', title: 'The match', description: '', epoch: 'e1', createdBy: 'u1', createdAt: new Date(0) },
-  null as unknown as ChangeLog,
-  () => '',
+  new MemoryChangeStore(),
 );
 
 let hub: LiveHub;

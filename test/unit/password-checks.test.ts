@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PasswordChecks, PasswordChecksBusy } from '../../server/auth/password-checks.ts';
+import { statusOf } from '../../server/plugins/errors.ts';
 
 function gate() {
   let open!: () => void;
@@ -26,7 +27,7 @@ test('at most `concurrency` checks run at once; the queue holds the next ones; b
     (error: unknown) => error,
   );
   assert.ok(refused instanceof PasswordChecksBusy);
-  assert.equal((refused as InstanceType<typeof PasswordChecksBusy>).statusCode, 503);
+  assert.equal(statusOf(refused as Error), 503);
   g.open();
   assert.deepEqual(await Promise.all(accepted), Array(5).fill('done'));
   assert.equal(most, 2);

@@ -1,6 +1,20 @@
-import createError from '@fastify/error';
-import { fingerprintOf, newPostId, type AppendResult, type StreamProjection, type PostView } from './projection.ts';
-import type { Actor, AuthorRef, MediaRef, StreamStatus } from './types.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  AdminOnly,
+  EmptyPost,
+  InvalidText,
+  MembershipUnchanged,
+  NotAnAuthor,
+  NotYourPost,
+  PostNotFound,
+  PostTooLong,
+  StalePost,
+  StatusUnchanged,
+  StreamEnded,
+} from '../errors.ts';
+import type { PostVersion, StreamFold } from './fold.ts';
+import type { AppendResult, StreamProjection } from './projection.ts';
+import type { Actor, AuthorRef, MediaRef, StreamStatus } from './records.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -9,67 +23,58 @@ import type { Actor, AuthorRef, MediaRef, StreamStatus } from './types.ts';
 export const MAX_BODY_LENGTH = 10_000;
 export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
 
-export const EmptyPost = createError('LIVELOG_EMPTY_POST', 'A post needs some text', 400);
-export const PostTooLong = createError('LIVELOG_POST_TOO_LONG', `A post is at most ${MAX_BODY_LENGTH} characters`, 400);
-export const InvalidText = createError('LIVELOG_INVALID_TEXT', 'Text cannot contain NUL characters', 400);
-export const PostNotFound = createError('LIVELOG_POST_NOT_FOUND', 'No such post in this stream (it may have been deleted)', 404);
-export const StalePost = createError(
-  'LIVELOG_STALE_POST',
-  'This post was changed since you opened it (now at version %s); reload it and make your change again',
-  409,
-);
-export const NotYourPost = createError('LIVELOG_NOT_YOUR_POST', 'Only the author of a post or an admin can change it', 403);
-export const StreamEnded = createError('LIVELOG_STREAM_ENDED', 'This stream has ended; reopen it to post again', 409);
-export const StatusUnchanged = createError('LIVELOG_STATUS_UNCHANGED', 'The stream is already %s', 409);
-export const NotAnAuthor = createError('LIVELOG_NOT_AN_AUTHOR', 'You are not an author of this stream; an admin can add you', 403);
-export const AdminOnly = createError('LIVELOG_ADMIN_ONLY', 'Only an admin can do this', 403);
-export const MembershipUnchanged = createError('LIVELOG_MEMBERSHIP_UNCHANGED', '"%s" is %s an author of this stream', 409);
-
-interface Keyed {
+/** Who asks for a change, and the idempotency key that makes asking twice safe. */
+interface ChangeRequest {
   actor: Actor;
   /** Idempotency key: the same key twice makes one change. */
   key: string;
 }
 
-export interface NewPost extends Keyed {
+export interface NewPost extends ChangeRequest {
   body: string;
   /** Photos already stored (see media/images.ts). */
   media?: MediaRef[];
 }
 
-export interface PostChange extends Keyed {
+export interface PostChange extends ChangeRequest {
   postId: string;
   /** The version (seq) the author saw; a change made against an older one is refused (409). */
   baseSeq?: number;
 }
 
+/** What was asked, hashed: kept with the change, so a reused key with another request is a 409. */
+function fingerprintOf(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+}
+
 function cleanBody(text: string): string {
   const body = text.replace(/\r\n?/g, '\n').trim();
   if (!body) throw new EmptyPost();
-  if (body.length > MAX_BODY_LENGTH) throw new PostTooLong();
+  if (body.length > MAX_BODY_LENGTH) throw new PostTooLong(MAX_BODY_LENGTH);
   if (body.includes('\0')) throw new InvalidText();
   return body;
 }
 
-const byOf = ({ id, name }: Actor) => ({ id, name });
+/** The actor as recorded in the log: who, without what they were allowed to do then. */
+const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
 
 /**
  * Idempotency keys belong to whoever sent them: another author who uses the same key first can
  * neither take over this one's change nor block it with a 409.
  */
-const scopedKey = ({ actor, key }: Keyed) => `${actor.id}/${key}`;
+const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
 
 /** Admins write to every stream; anyone else must be one of its authors. */
-function ensureAuthor(state: StreamProjection, actor: Actor): void {
+function ensureAuthor(state: StreamFold, actor: Actor): void {
   if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
 }
 
-function ensureLive(state: StreamProjection): void {
+function ensureLive(state: StreamFold): void {
   if (state.status.status === 'ended') throw new StreamEnded();
 }
 
-/** The current post, checked for existence, version and the actor's right to change it. */
-function changeable(state: StreamProjection, change: PostChange, mustOwn: boolean): PostView {
+/** The post a change is about, checked for existence, version and the actor's right to change it. */
+function postToChange(state: StreamFold, change: PostChange, mustOwn: boolean): PostVersion {
   ensureAuthor(state, change.actor);
   const current = state.post(change.postId);
   if (!current) throw new PostNotFound();
@@ -80,8 +85,8 @@ function changeable(state: StreamProjection, change: PostChange, mustOwn: boolea
 
 /** Throws what publishing would refuse, before the caller spends work on photos. */
 export function ensureMayPublish(projection: StreamProjection, actor: Actor): void {
-  ensureAuthor(projection, actor);
-  ensureLive(projection);
+  ensureAuthor(projection.state, actor);
+  ensureLive(projection.state);
 }
 
 /** Publishes a new post. */
@@ -95,14 +100,14 @@ export async function publishPost(projection: StreamProjection, request: NewPost
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
-      const id = newPostId();
+      const id = randomUUID();
       return {
         type: 'post',
-        by: byOf(request.actor),
+        by: authorRefOf(request.actor),
         postId: id,
         post: {
           id,
-          author: byOf(request.actor),
+          author: authorRefOf(request.actor),
           body,
           createdAt: new Date(),
           createdSeq: seq,
@@ -121,10 +126,10 @@ export async function editPost(projection: StreamProjection, request: PostChange
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body }),
     decide: (state) => {
-      const current = changeable(state, request, true);
+      const current = postToChange(state, request, true);
       return {
         type: 'edit',
-        by: byOf(request.actor),
+        by: authorRefOf(request.actor),
         postId: request.postId,
         post: { ...current.post, body, editedAt: new Date() },
       };
@@ -138,8 +143,8 @@ export async function pinPost(projection: StreamProjection, request: PostChange 
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'pin', by: request.actor.id, postId: request.postId, pinned: request.pinned }),
     decide: (state) => {
-      const current = changeable(state, request, false);
-      return { type: 'pin', by: byOf(request.actor), postId: request.postId, post: { ...current.post, pinned: request.pinned } };
+      const current = postToChange(state, request, false);
+      return { type: 'pin', by: authorRefOf(request.actor), postId: request.postId, post: { ...current.post, pinned: request.pinned } };
     },
   });
 }
@@ -150,21 +155,21 @@ export async function deletePost(projection: StreamProjection, request: PostChan
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'delete', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq }),
     decide: (state) => {
-      changeable(state, request, true);
-      return { type: 'delete', by: byOf(request.actor), postId: request.postId };
+      postToChange(state, request, true);
+      return { type: 'delete', by: authorRefOf(request.actor), postId: request.postId };
     },
   });
 }
 
 /** Ends a stream (no more posts; viewers see "ended") or reopens it. */
-export async function setStatus(projection: StreamProjection, request: Keyed & { status: StreamStatus }): Promise<AppendResult> {
+export async function setStatus(projection: StreamProjection, request: ChangeRequest & { status: StreamStatus }): Promise<AppendResult> {
   return projection.append({
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'status', by: request.actor.id, status: request.status }),
     decide: (state) => {
       ensureAuthor(state, request.actor);
       if (state.status.status === request.status) throw new StatusUnchanged(request.status);
-      return { type: 'status', by: byOf(request.actor), status: request.status };
+      return { type: 'status', by: authorRefOf(request.actor), status: request.status };
     },
   });
 }
@@ -172,7 +177,7 @@ export async function setStatus(projection: StreamProjection, request: Keyed & {
 /** Adds an author to the stream, or removes one. Admins only. */
 export async function setAuthor(
   projection: StreamProjection,
-  request: Keyed & { member: AuthorRef; active: boolean },
+  request: ChangeRequest & { member: AuthorRef; active: boolean },
 ): Promise<AppendResult> {
   return projection.append({
     key: scopedKey(request),
@@ -182,7 +187,7 @@ export async function setAuthor(
       if (state.authors.has(request.member.id) === request.active) {
         throw new MembershipUnchanged(request.member.name, request.active ? 'already' : 'not');
       }
-      return { type: 'member', by: byOf(request.actor), member: byOf({ ...request.member, admin: false }), active: request.active };
+      return { type: 'member', by: authorRefOf(request.actor), member: authorRefOf({ ...request.member, admin: false }), active: request.active };
     },
   });
 }
