@@ -26,7 +26,7 @@ export interface ProjectionsOptions {
   /** How often to probe every watched stream for changes other processes appended; also how
    *  stale an unwatched one may be before its next use probes first. */
   catchUpMs: number;
-  /** Told of every change this process appends (the relay rings other instances' doorbells). */
+  /** Told of every change this process appends (it rings the other instances' doorbell). */
   onAppended?: (stream: string, seq: number) => void;
   watched?: WatchedStreams;
   /** Projections kept past which the least recently used one without viewers is dropped. */
@@ -247,8 +247,8 @@ export class Projections {
     }
   }
 
-  /** Another instance says a stream has reached `seq`: catch up now rather than at the next probe. */
-  nudge(slug: string, seq: number): void {
+  /** Another instance rang the doorbell: a stream has reached `seq`; catch up now, not at the next probe. */
+  onRing(slug: string, seq: number): void {
     const projection = this.loaded.get(slug)?.projection;
     if (projection && projection.head < seq) projection.catchUp().catch(() => {}); // the catch-up loop will try again
   }
