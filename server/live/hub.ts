@@ -129,8 +129,8 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     if (!room) {
       const viewers = new Set<Viewer>();
       const unsubscribe = this.feed.subscribe(stream, (change) => {
-        let frame: string | undefined; // framed once, the same string for every viewer
-        for (const viewer of viewers) this.send(viewer, change, (frame ??= this.feed.frame(change)));
+        const frame = this.feed.frame(change); // framed once, the same string for every viewer
+        for (const viewer of viewers) this.send(viewer, change, frame);
       });
       room = { stream, viewers, unsubscribe };
       this.rooms.set(stream.slug, room);
