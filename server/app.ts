@@ -8,10 +8,14 @@ import { Projections } from './log/projections.ts';
 import { purgePost, type PurgeResult } from './log/purge.ts';
 import { Streams } from './log/streams.ts';
 import { LiveHub } from './live/hub.ts';
+import { projectionFeed, type ProjectionHub } from './live/projection-feed.ts';
 import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
-import { localRelay, type Relay } from './relay/relay.ts';
-import { MongoDoorbell } from './relay/mongo-doorbell.ts';
-import { Presence } from './relay/presence.ts';
+import type { Doorbell } from './live/doorbell.ts';
+import { LocalDoorbell } from './live/doorbell-local.ts';
+import { MongoDoorbell } from './live/doorbell-mongo.ts';
+import { ViewerCounts } from './live/presence.ts';
+import { LocalPresence } from './live/presence-local.ts';
+import { MongoPresence } from './live/presence-mongo.ts';
 import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
@@ -39,7 +43,7 @@ export interface Livelog {
   /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
   purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
-  hub: LiveHub;
+  hub: ProjectionHub;
   /** Places for live connections, per client address and in all. */
   admission: ViewerAdmission;
   users: Users;
@@ -85,30 +89,32 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   });
 
   const instance = randomUUID();
-  const relay: Relay =
-    config.LIVELOG_RELAY === 'mongo' ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), { maxDocuments: config.LIVELOG_DOORBELL_MAX }) : localRelay;
-  const hub = new LiveHub(logger.child({ component: 'hub' }), {
-    heartbeatMs: config.LIVELOG_HEARTBEAT_MS,
-    maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES,
-    stallMs: config.LIVELOG_VIEWER_STALL_MS,
-  });
+  // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
+  const shared = config.LIVELOG_RELAY === 'mongo';
+  const doorbell: Doorbell = shared
+    ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), { maxDocuments: config.LIVELOG_DOORBELL_MAX })
+    : new LocalDoorbell();
+  const hub: ProjectionHub = new LiveHub(
+    logger.child({ component: 'hub' }),
+    { heartbeatMs: config.LIVELOG_HEARTBEAT_MS, maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES, stallMs: config.LIVELOG_VIEWER_STALL_MS },
+    projectionFeed,
+  );
   const store = new MongoChangeStore(database);
   const images = new Images(database);
   const projections = new Projections({
     store,
     logger: logger.child({ component: 'projections' }),
     catchUpMs: config.LIVELOG_CATCHUP_MS,
-    onAppended: (stream, seq) => relay.announce(stream, seq),
+    onAppended: (stream, seq) => doorbell.ring(stream, seq),
     watched: hub,
     maxOpen: config.LIVELOG_MAX_OPEN_STREAMS,
     idleMs: config.LIVELOG_STREAM_IDLE_MS,
   });
-  const presence = new Presence(
+  const viewerCounts = new ViewerCounts(
     hub,
-    instance,
+    shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS),
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
-    config.LIVELOG_RELAY === 'mongo' ? database.db : undefined,
   );
   app.decorate('livelog', {
     config,
@@ -138,12 +144,12 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();
-  relay.start((stream, seq) => projections.nudge(stream, seq));
-  presence.start();
+  doorbell.start((stream, seq) => projections.onRing(stream, seq));
+  viewerCounts.start();
   app.addHook('preClose', async () => {
     projections.stop();
-    presence.stop();
-    await relay.stop();
+    viewerCounts.stop();
+    await doorbell.stop();
     hub.close();
   });
   return app;

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { CurrentState } from '../log/fold.ts';
-import type { StreamProjection } from '../log/projection.ts';
-import { changeFrame, helloFrame, PING_FRAME } from './frames.ts';
+import { PING_FRAME } from './frames.ts';
+import type { ViewerTransport } from './transport.ts';
 
 export interface HubOptions {
   /** How often viewers get a ping frame and a liveness probe. Browsers cannot see websocket pings,
@@ -16,25 +15,31 @@ export interface HubOptions {
   stallMs: number;
 }
 
+/** A change as the hub sees it: only its place in the stream's log. */
+export interface LiveChange {
+  readonly seq: number;
+}
+
+/** What the hub needs of a stream: where its log stands and what changed after a seq. */
+export interface LiveStream<Change extends LiveChange> {
+  readonly slug: string;
+  readonly head: number;
+  /** Compacted: each thing touched after `seq` once, in seq order. */
+  changesSince(seq: number): readonly Change[];
+}
+
 /**
- * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
- * text frames and asks how much is still unsent and how much the peer has taken.
+ * How the hub hears of a stream's changes and turns them into frames. Given, not imported, so the
+ * hub knows neither the log's types nor the wire format. `frame` must hand back the same string
+ * for the same change: each change is serialised once, whatever the number of viewers.
  */
-export interface ViewerTransport {
-  /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
-  send(frame: string, seq?: number): void;
-  /** Bytes written but still held in this process, waiting for the kernel to take them. */
-  bufferedBytes(): number;
-  /** Bytes the kernel has taken so far: it stops moving when the peer stops reading. */
-  deliveredBytes(): number;
-  /** A transport-level liveness check; calls `onAlive` when the peer answers. */
-  probe(): void;
-  onAlive(callback: () => void): void;
-  onClose(callback: () => void): void;
-  /** Closes politely (server restart): the client reconnects and resumes. */
-  close(reason: string): void;
-  /** Drops a dead or hopelessly slow connection at once. */
-  terminate(): void;
+export interface LiveFeed<Stream extends LiveStream<Change>, Change extends LiveChange> {
+  /** The first frame of a connection: the stream's epoch, head and status. */
+  hello(stream: Stream): string;
+  /** A change's frame; the stream says where its photos are served from. */
+  frame(stream: Stream, change: Change): string;
+  /** Calls `listener` for each change the stream applies, in seq order, until the returned call. */
+  subscribe(stream: Stream, listener: (change: Change) => void): () => void;
 }
 
 interface Viewer {
@@ -47,23 +52,24 @@ interface Viewer {
   progressAt: number;
 }
 
-interface Room {
-  projection: StreamProjection;
+interface Room<Stream> {
+  stream: Stream;
   viewers: Set<Viewer>;
   unsubscribe(): void;
 }
 
 /**
- * Who watches which stream, and the delivery to them. It knows projections and transports, not
- * HTTP: a route hands it an open transport and a resume point.
+ * Who watches which stream, and the delivery to them. It knows streams through `LiveStream` and
+ * viewers through `ViewerTransport`, not HTTP: a route hands it an open transport and a resume point.
  */
-export class LiveHub {
-  private readonly rooms = new Map<string, Room>();
+export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChange> {
+  private readonly rooms = new Map<string, Room<Stream>>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly logger: Logger,
     private readonly options: HubOptions,
+    private readonly feed: LiveFeed<Stream, Change>,
   ) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
     this.heartbeat.unref();
@@ -74,15 +80,15 @@ export class LiveHub {
    * The replay is read from memory in the same tick as the subscription, so no change can fall
    * between the two; `lastSeq` still guards against any frame arriving twice.
    */
-  attach(projection: StreamProjection, transport: ViewerTransport, since: number): void {
-    const room = this.room(projection);
+  attach(stream: Stream, transport: ViewerTransport, since: number): void {
+    const room = this.room(stream);
     const viewer: Viewer = { transport, lastSeq: since, alive: true, delivered: transport.deliveredBytes(), progressAt: Date.now() };
-    transport.send(helloFrame(projection));
-    for (const latest of projection.changesSince(since)) this.send(viewer, latest, projection.slug);
-    viewer.lastSeq = projection.head;
+    transport.send(this.feed.hello(stream));
+    for (const change of stream.changesSince(since)) this.send(viewer, stream, change);
+    viewer.lastSeq = stream.head;
     room.viewers.add(viewer);
     transport.onAlive(() => (viewer.alive = true));
-    transport.onClose(() => this.detach(projection.slug, viewer));
+    transport.onClose(() => this.detach(stream.slug, viewer));
   }
 
   viewerCount(slug: string): number {
@@ -99,9 +105,9 @@ export class LiveHub {
     return this.rooms.has(slug);
   }
 
-  /** The projections viewers here are attached to: the ones worth probing for others' changes. */
-  *watchedProjections(): Iterable<StreamProjection> {
-    for (const room of this.rooms.values()) yield room.projection;
+  /** The streams viewers here are attached to: the ones worth probing for others' changes. */
+  *watchedProjections(): Iterable<Stream> {
+    for (const room of this.rooms.values()) yield room.stream;
   }
 
   /** Sends the same frame to every viewer of a stream (viewer counts). */
@@ -119,24 +125,24 @@ export class LiveHub {
     this.rooms.clear();
   }
 
-  private room(projection: StreamProjection): Room {
-    let room = this.rooms.get(projection.slug);
+  private room(stream: Stream): Room<Stream> {
+    let room = this.rooms.get(stream.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const onChange = (latest: CurrentState) => {
-        for (const viewer of viewers) this.send(viewer, latest, projection.slug);
-      };
-      projection.on('change', onChange);
-      room = { projection, viewers, unsubscribe: () => projection.off('change', onChange) };
-      this.rooms.set(projection.slug, room);
+      const unsubscribe = this.feed.subscribe(stream, (change) => {
+        const frame = this.feed.frame(stream, change); // framed once, the same string for every viewer
+        for (const viewer of viewers) this.send(viewer, stream, change, frame);
+      });
+      room = { stream, viewers, unsubscribe };
+      this.rooms.set(stream.slug, room);
     }
     return room;
   }
 
-  private send(viewer: Viewer, latest: CurrentState, stream: string): void {
-    if (latest.seq <= viewer.lastSeq) return;
-    viewer.lastSeq = latest.seq;
-    this.deliver(viewer, changeFrame(latest, stream), latest.seq);
+  private send(viewer: Viewer, stream: Stream, change: Change, frame?: string): void {
+    if (change.seq <= viewer.lastSeq) return;
+    viewer.lastSeq = change.seq;
+    this.deliver(viewer, frame ?? this.feed.frame(stream, change), change.seq);
   }
 
   private deliver(viewer: Viewer, frame: string, seq?: number): void {
@@ -182,7 +188,7 @@ export class LiveHub {
           continue;
         }
         if (this.stalled(viewer, now)) {
-          this.logger.warn({ stream: room.projection.slug, buffered: viewer.transport.bufferedBytes(), stalledMs: now - viewer.progressAt }, 'dropping a viewer that stopped reading');
+          this.logger.warn({ stream: room.stream.slug, buffered: viewer.transport.bufferedBytes(), stalledMs: now - viewer.progressAt }, 'dropping a viewer that stopped reading');
           viewer.transport.terminate();
           continue;
         }

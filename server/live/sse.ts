@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ViewerTransport } from './hub.ts';
+import type { ViewerTransport } from './transport.ts';
 
 /**
  * A viewer on Server-Sent Events, for networks where websockets do not get through. Change frames

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import type { ViewerTransport } from './hub.ts';
+import type { ViewerTransport } from './transport.ts';
 
 /** Close code for a viewer that broke the rules (RFC 6455: policy violation). */
 export const CLOSE_POLICY_VIOLATION = 1008;

@@ -118,8 +118,8 @@ export class Projections {
     return this.waiters.waitFor(projection, seq, timeoutMs);
   }
 
-  /** Another instance says a stream has reached `seq`: catch up now rather than at the next probe. */
-  nudge(slug: string, seq: number): void {
+  /** Another instance rang the doorbell: a stream has reached `seq`: catch up now rather than at the next probe. */
+  onRing(slug: string, seq: number): void {
     const projection = this.loaded.get(slug)?.projection;
     if (projection && projection.head < seq) projection.catchUp().catch(() => {}); // the catch-up loop will try again
   }

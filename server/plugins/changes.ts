@@ -6,6 +6,8 @@ import { sessionUser } from './sessions.ts';
 // Guards for every route that changes something, run in `onRequest`: before a byte of the body is
 // read, the server knows who is asking, whether their change budget allows it and whether it has
 // room to decode their photos. A stranger with a bad token and 40 MB of photos costs a header parse.
+// A group of changing routes registers them once, in its own plugin (`guardChanges`): no route
+// lists them, and a route outside the group (reading is public) never runs them.
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,12 +20,15 @@ declare module 'fastify' {
   }
 }
 
-/** The guards a changing route lists in its `onRequest`, in order. */
+/** How a group of routes knows who makes a change. */
+export type ChangerIdentity = 'bearer' | 'session';
+
+/** The guards of changing routes, made once so that every group shares the same budgets. */
 export interface ChangeGuards {
   /** Bearer token (the API): 401/403 before the body. */
-  apiCaller: onRequestHookHandler;
+  bearer: onRequestHookHandler;
   /** Signed-in user (pages): JSON 401 for the page's script, a redirect to the log-in page otherwise. */
-  pageCaller: onRequestHookHandler;
+  session: onRequestHookHandler;
   /** One budget per user, shared by every kind of change on every route and by all their tokens. */
   budget: onRequestHookHandler;
   /** A slot among LIVELOG_MAX_UPLOADS for a multipart body, held until the answer is sent. */
@@ -35,12 +40,24 @@ export function registerChangeGuards(app: FastifyInstance): void {
   app.decorate('changeGuards', changeGuards(app));
 }
 
+/**
+ * Makes `group` (a route group's own plugin, before its routes) a group of changing routes: each
+ * of its requests is identified, then spends from the changer's budget, then takes an upload slot
+ * if it carries photos; all before the body is read, in that order.
+ */
+export function guardChanges(group: FastifyInstance, identity: ChangerIdentity): void {
+  const guards = group.changeGuards;
+  group.addHook('onRequest', guards[identity]);
+  group.addHook('onRequest', guards.budget);
+  group.addHook('onRequest', guards.uploadSlot);
+}
+
 function changeGuards(app: FastifyInstance): ChangeGuards {
   const { config, tokens } = app.livelog;
 
-  const apiCaller: onRequestHookHandler = async (request, reply) => {
+  const bearer: onRequestHookHandler = async (request, reply) => {
     const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
-    const use = match ? await tokens.use(match[1]!) : null;
+    const use = match?.[1] ? await tokens.use(match[1]) : null;
     if (!use) {
       refuseEarly(request, reply);
       reply.header('www-authenticate', 'Bearer');
@@ -54,7 +71,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     request.changer = use.user;
   };
 
-  const pageCaller: onRequestHookHandler = async (request, reply) => {
+  const session: onRequestHookHandler = async (request, reply) => {
     const user = await sessionUser(request);
     if (!user) {
       refuseEarly(request, reply);
@@ -89,6 +106,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
 
   let uploadsInFlight = 0;
   const uploadSlot: onRequestHookHandler = async (request, reply) => {
+    // A multipart body to a route that takes no photos never gets here: plugins/security.ts refuses it.
     if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
     if (uploadsInFlight >= config.LIVELOG_MAX_UPLOADS) {
       refuseEarly(request, reply);
@@ -99,7 +117,13 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     reply.raw.once('close', () => uploadsInFlight--);
   };
 
-  return { apiCaller, pageCaller, budget, uploadSlot };
+  return { bearer, session, budget, uploadSlot };
+}
+
+/** Who makes this change; only a route in a `guardChanges` group (or the admin's) has one. */
+export function changerOf(request: FastifyRequest): UserRecord {
+  if (!request.changer) throw new Error(`${request.routeOptions.url} changes without a changer: it is outside a guarded group`);
+  return request.changer;
 }
 
 /**

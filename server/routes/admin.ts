@@ -9,6 +9,7 @@ import type { UserRecord } from '../auth/types.ts';
 import { setAuthor } from '../log/commands.ts';
 import { SLUG_PATTERN } from '../log/records.ts';
 import { SlugParams } from './schemas.ts';
+import { changerOf } from '../plugins/changes.ts';
 
 // The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.
 
@@ -74,9 +75,28 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   // Who is asking is settled before any body is read (the CSRF token is in the body: checked after).
   app.addHook('onRequest', requireAdmin);
   const csrf = app.csrfProtection;
-  // Membership is a change to the stream's log: it spends the admin's change budget like any other.
-  const { budget } = app.changeGuards;
   const { users, tokens, streams, projections } = app.livelog;
+
+  // Membership is a change to the stream's log: it spends the admin's change budget like any other.
+  await app.register(async (membership) => {
+    membership.addHook('onRequest', membership.changeGuards.budget);
+    membership.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof AuthorForm> }>(
+      '/admin/streams/:slug/authors',
+      { schema: { params: SlugParams, body: AuthorForm }, preHandler: csrf },
+      async (request, reply) => {
+        const member = await users.byName(request.body.name);
+        if (!member) throw new UserNotFound(request.body.name);
+        const projection = await app.livelog.projections.require(request.params.slug);
+        await setAuthor(projection, {
+          actor: actorOf(changerOf(request)),
+          member: { id: member._id, name: member.name },
+          active: request.body.action === 'add',
+          key: randomUUID(),
+        });
+        return reply.redirect('/admin?done=authors-changed', 303);
+      },
+    );
+  });
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
@@ -114,33 +134,16 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: UserParams, body: UserChangeForm }, preHandler: csrf },
     async (request, reply) => {
       const user = await users.change(request.params.name, CHANGES[request.body.change], request.admin);
-      request.log.info({ user: user.name, change: request.body.change, by: request.admin!.name }, 'user changed');
+      request.log.info({ user: user.name, change: request.body.change, by: changerOf(request).name }, 'user changed');
       return reply.redirect('/admin?done=user-changed', 303);
     },
   );
 
   app.post<{ Body: Static<typeof StreamForm> }>('/admin/streams', { schema: { body: StreamForm }, preHandler: csrf }, async (request, reply) => {
     const { slug, title, description } = request.body;
-    await streams.create(slug, title, request.admin!._id, description ?? '');
+    await streams.create(slug, title, changerOf(request)._id, description ?? '');
     return reply.redirect('/admin?done=stream-created', 303);
   });
-
-  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof AuthorForm> }>(
-    '/admin/streams/:slug/authors',
-    { schema: { params: SlugParams, body: AuthorForm }, onRequest: budget, preHandler: csrf },
-    async (request, reply) => {
-      const member = await users.byName(request.body.name);
-      if (!member) throw new UserNotFound(request.body.name);
-      const projection = await app.livelog.projections.require(request.params.slug);
-      await setAuthor(projection, {
-        actor: actorOf(request.admin!),
-        member: { id: member._id, name: member.name },
-        active: request.body.action === 'add',
-        key: randomUUID(),
-      });
-      return reply.redirect('/admin?done=authors-changed', 303);
-    },
-  );
 
   // The new token is shown on the page this once; it is stored only as a hash.
   app.post<{ Body: Static<typeof TokenForm> }>('/admin/tokens', { schema: { body: TokenForm }, preHandler: csrf }, async (request, reply) => {

@@ -10,6 +10,7 @@ import { postHtml } from '../render/post-html.ts';
 import { actorOf } from '../auth/users.ts';
 import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
+import { changerOf, guardChanges } from '../plugins/changes.ts';
 
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
 const DEFAULT_PAGE_ENTRIES = 100;
@@ -73,15 +74,15 @@ function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, st
   });
 }
 
-export async function apiRoutes(app: FastifyInstance): Promise<void> {
-  // Every writing route: the token is checked and the user's change budget spent before the body
-  // is read; an anonymous caller learns nothing but 401.
-  const guards = app.changeGuards;
-  const change = { onRequest: [guards.apiCaller, guards.budget] };
-  const changeWithPhotos = { onRequest: [guards.apiCaller, guards.budget, guards.uploadSlot], config: { photos: true } };
-  const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) =>
-    request.headers['idempotency-key'] ?? randomUUID();
+const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeaders> }>) => request.headers['idempotency-key'] ?? randomUUID();
 
+export async function apiRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(apiReadRoutes);
+  await app.register(apiChangeRoutes);
+}
+
+/** Reading is public: no token, no budget. */
+async function apiReadRoutes(app: FastifyInstance): Promise<void> {
   // Pages of the compacted replay: each entry is a post's latest state (or its deletion) as of the
   // moment the page is read, in seq order. A post changed between two pages comes again in a later
   // one, with its newer seq, so applying the pages in order ends exactly where one read would.
@@ -113,24 +114,33 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
+}
+
+/**
+ * Every writing route: the token is checked and the user's change budget spent before the body is
+ * read; an anonymous caller learns nothing but 401.
+ */
+async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
+  guardChanges(app, 'bearer');
+
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, ...changeWithPhotos },
+    { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, config: { photos: true } },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      ensureMayPublish(projection, actorOf(request.changer!));
+      ensureMayPublish(projection, actorOf(changerOf(request)));
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
-      const result = await publishPost(projection, { actor: actorOf(request.changer!), body: request.body.body ?? '', key: keyOf(request), media });
+      const result = await publishPost(projection, { actor: actorOf(changerOf(request)), body: request.body.body ?? '', key: keyOf(request), media });
       return changeReply(reply, result, 201);
     },
   );
 
   app.patch<{ Params: Static<typeof PostParams>; Body: Static<typeof PatchBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders }, ...change },
+    { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      const change = { actor: actorOf(request.changer!), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
+      const change = { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
       const result =
         'body' in request.body
           ? await editPost(projection, { ...change, body: request.body.body })
@@ -141,11 +151,11 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete<{ Params: Static<typeof PostParams>; Querystring: Static<typeof DeleteQuery>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts/:id',
-    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders }, ...change },
+    { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders } },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
-      const result = await deletePost(projection, { actor: actorOf(request.changer!), postId: request.params.id, baseSeq, key: keyOf(request) });
+      const result = await deletePost(projection, { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
     },
   );
@@ -154,23 +164,24 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   // deleted) and the photos nothing else shows.
   app.post<{ Params: Static<typeof PostParams> }>(
     '/streams/:slug/posts/:id/purge',
-    { schema: { params: PostParams }, ...change },
-    async (request, reply) => {
-      if (!request.changer!.admin) throw new AdminOnly();
+    { schema: { params: PostParams } },
+    async (request) => {
+      const changer = changerOf(request);
+      if (!changer.admin) throw new AdminOnly();
       const projection = await app.livelog.projections.require(request.params.slug);
       const result = await app.livelog.purge(projection.slug, request.params.id);
       if (!result) throw new PostNotFound();
-      request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: request.changer!.name }, 'post history purged');
+      request.log.warn({ stream: projection.slug, post: request.params.id, ...result, by: changer.name }, 'post history purged');
       return { purgedVersions: result.records, deletedPhotos: result.photos };
     },
   );
 
   app.put<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/status',
-    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders }, ...change },
+    { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      const result = await setStatus(projection, { actor: actorOf(request.changer!), status: request.body.status, key: keyOf(request) });
+      const result = await setStatus(projection, { actor: actorOf(changerOf(request)), status: request.body.status, key: keyOf(request) });
       return changeReply(reply, result);
     },
   );

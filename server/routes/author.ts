@@ -7,6 +7,7 @@ import type { AppendResult, StreamProjection } from '../log/projection.ts';
 import type { Actor } from '../log/records.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../media/images.ts';
+import { changerOf, guardChanges } from '../plugins/changes.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -26,7 +27,7 @@ function wantsJson(request: FastifyRequest): boolean {
 }
 
 /**
- * Runs an author's change: the page caller guard has already found who is signed in (before the
+ * Runs an author's change: the group's guards have already found who is signed in (before the
  * body was read); loads the stream, appends, and answers the way the caller can use (JSON for the
  * page's script, a 303 for a plain form).
  */
@@ -37,7 +38,7 @@ async function authorChange(
 ) {
   const { slug } = request.params;
   const projection = await request.server.livelog.projections.require(slug);
-  const { record, replayed } = await change(projection, actorOf(request.changer!));
+  const { record, replayed } = await change(projection, actorOf(changerOf(request)));
   request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
   if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
   const anchor = record.postId && record.type !== 'delete' ? `#post-${record.postId}` : '';
@@ -45,15 +46,25 @@ async function authorChange(
 }
 
 export async function authorRoutes(app: FastifyInstance): Promise<void> {
-  const csrf = app.csrfProtection;
-  const guards = app.changeGuards;
+  await app.register(authorChangeRoutes);
+
+  // The Markdown source and version of one post, for editing in place.
+  app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
+    const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
+    if (!view) throw new PostNotFound();
+    reply.header('cache-control', 'no-store');
+    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, author: view.post.author.name };
+  });
+}
+
+async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
   // Who, and their budget, before the body; the CSRF token is in the body, so it is checked after.
-  const change = { onRequest: [guards.pageCaller, guards.budget], preHandler: csrf };
-  const changeWithPhotos = { onRequest: [guards.pageCaller, guards.budget, guards.uploadSlot], preHandler: csrf, config: { photos: true } };
+  guardChanges(app, 'session');
+  app.addHook('preHandler', app.csrfProtection);
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostForm> }>(
     '/s/:slug/posts',
-    { schema: { params: SlugParams, body: NewPostForm }, ...changeWithPhotos },
+    { schema: { params: SlugParams, body: NewPostForm }, config: { photos: true } },
     (request, reply) =>
       authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
@@ -64,7 +75,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof EditForm> }>(
     '/s/:slug/posts/:id/edit',
-    { schema: { params: PostParams, body: EditForm }, ...change },
+    { schema: { params: PostParams, body: EditForm } },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         editPost(projection, { actor, postId: request.params.id, baseSeq: Number(request.body.baseSeq), body: request.body.body, key: request.body.key }),
@@ -73,7 +84,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof PinForm> }>(
     '/s/:slug/posts/:id/pin',
-    { schema: { params: PostParams, body: PinForm }, ...change },
+    { schema: { params: PostParams, body: PinForm } },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
         pinPost(projection, { actor, postId: request.params.id, pinned: request.body.pinned === 'true', key: request.body.key }),
@@ -82,7 +93,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>(
     '/s/:slug/posts/:id/delete',
-    { schema: { params: PostParams, body: DeleteForm }, ...change },
+    { schema: { params: PostParams, body: DeleteForm } },
     (request, reply) => {
       const baseSeq = request.body.baseSeq === undefined ? undefined : Number(request.body.baseSeq);
       return authorChange(request, reply, (projection, actor) =>
@@ -93,16 +104,8 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof StatusForm> }>(
     '/s/:slug/status',
-    { schema: { params: SlugParams, body: StatusForm }, ...change },
+    { schema: { params: SlugParams, body: StatusForm } },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) => setStatus(projection, { actor, status: request.body.status, key: request.body.key })),
   );
-
-  // The Markdown source and version of one post, for editing in place.
-  app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
-    const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
-    if (!view) throw new PostNotFound();
-    reply.header('cache-control', 'no-store');
-    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, author: view.post.author.name };
-  });
 }

@@ -6,6 +6,7 @@ import { websocketTransport } from '../live/websocket.ts';
 import { sseTransport } from '../live/sse.ts';
 import { sendError } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
+import type { StreamProjection } from '../log/projection.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
@@ -50,7 +51,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       const transport = websocketTransport(socket, request.raw.socket);
       const point = parseResumePoint(request.query.since);
       if (!point) return socket.close(CLOSE_BAD_REQUEST, 'since must be SEQ or EPOCH.SEQ');
-      let projection;
+      let projection: StreamProjection | null;
       try {
         projection = await app.livelog.projections.get(request.params.slug);
       } catch (error) {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Db, type Collection, type FindCursor } from 'mongodb';
 import type { Logger } from 'pino';
-import type { Relay } from './relay.ts';
+import type { Doorbell } from './doorbell.ts';
 
-interface Doorbell {
+/** One ring in the capped collection; `from` lets an instance skip its own. */
+interface Ring {
   _id?: unknown;
   stream: string;
   seq: number;
@@ -25,10 +26,10 @@ const NAMESPACE_EXISTS = 48;
  * batch smaller than batchSize closes it), the collection needs a document so the cursor is not
  * born dead, and capped cleanup can delete the document a cursor stands on: then we reopen.
  */
-export class MongoDoorbell implements Relay {
+export class MongoDoorbell implements Doorbell {
   private readonly instance = randomUUID();
-  private readonly doorbells: Collection<Doorbell>;
-  private cursor: FindCursor<Doorbell> | undefined;
+  private readonly rings: Collection<Ring>;
+  private cursor: FindCursor<Ring> | undefined;
   private running = false;
   private tailing: Promise<void> | undefined;
 
@@ -37,18 +38,18 @@ export class MongoDoorbell implements Relay {
     private readonly logger: Logger,
     private readonly options: DoorbellOptions = {},
   ) {
-    this.doorbells = db.collection<Doorbell>('doorbell');
+    this.rings = db.collection<Ring>('doorbell');
   }
 
-  announce(stream: string, seq: number): void {
-    this.doorbells.insertOne({ stream, seq, from: this.instance, at: new Date() }).catch((error: unknown) => {
+  ring(stream: string, seq: number): void {
+    this.rings.insertOne({ stream, seq, from: this.instance, at: new Date() }).catch((error: unknown) => {
       this.logger.debug({ err: error }, 'doorbell not rung (catch-up will deliver)');
     });
   }
 
-  start(onDoorbell: (stream: string, seq: number) => void): void {
+  start(onRing: (stream: string, seq: number) => void): void {
     this.running = true;
-    this.tailing = this.tail(onDoorbell);
+    this.tailing = this.tail(onRing);
   }
 
   async stop(): Promise<void> {
@@ -68,20 +69,20 @@ export class MongoDoorbell implements Relay {
       if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
     }
     // The seed: a tailable cursor on an empty collection is dead at birth.
-    await this.doorbells.insertOne({ stream: '', seq: 0, from: this.instance, at: new Date() });
+    await this.rings.insertOne({ stream: '', seq: 0, from: this.instance, at: new Date() });
   }
 
-  private async tail(onDoorbell: (stream: string, seq: number) => void): Promise<void> {
+  private async tail(onRing: (stream: string, seq: number) => void): Promise<void> {
     let pause = 100;
     while (this.running) {
       try {
         await this.ensureCollection();
         const since = new Date(Date.now() - 1000);
-        this.cursor = this.doorbells.find({}, { tailable: true, awaitData: true, batchSize: 1, maxAwaitTimeMS: 1000 });
-        for await (const bell of this.cursor) {
+        this.cursor = this.rings.find({}, { tailable: true, awaitData: true, batchSize: 1, maxAwaitTimeMS: 1000 });
+        for await (const ring of this.cursor) {
           pause = 100;
           if (!this.running) break;
-          if (bell.from !== this.instance && bell.stream && bell.at >= since) onDoorbell(bell.stream, bell.seq);
+          if (ring.from !== this.instance && ring.stream && ring.at >= since) onRing(ring.stream, ring.seq);
         }
       } catch (error) {
         if (!this.running) break;

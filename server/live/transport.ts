@@ -1,0 +1,21 @@
+/**
+ * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
+ * text frames and asks how much is still unsent and how much the peer has taken; a new transport
+ * is a new file that returns one of these.
+ */
+export interface ViewerTransport {
+  /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
+  send(frame: string, seq?: number): void;
+  /** Bytes written but still held in this process, waiting for the kernel to take them. */
+  bufferedBytes(): number;
+  /** Bytes the kernel has taken so far: it stops moving when the peer stops reading. */
+  deliveredBytes(): number;
+  /** A transport-level liveness check; calls `onAlive` when the peer answers. */
+  probe(): void;
+  onAlive(callback: () => void): void;
+  onClose(callback: () => void): void;
+  /** Closes politely (server restart): the client reconnects and resumes. */
+  close(reason: string): void;
+  /** Drops a dead or hopelessly slow connection at once. */
+  terminate(): void;
+}
