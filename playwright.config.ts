@@ -5,6 +5,12 @@ import { defineConfig } from '@playwright/test';
 const PORT = Number(process.env.E2E_PORT ?? 3217);
 export const E2E_DATABASE = 'livelog_e2e';
 
+/**
+ * Ports for the servers a test starts itself, derived from E2E_PORT so that runs side by side
+ * (each with its own E2E_PORT) never collide.
+ */
+export const OWN_SERVER_PORTS = { restart: PORT + 14, outage: PORT + 15, viewerLimits: PORT + 16 } as const;
+
 export default defineConfig({
   testDir: 'e2e',
   timeout: 30_000,

@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { E2E_DATABASE } from '../playwright.config.ts';
+import { E2E_DATABASE, OWN_SERVER_PORTS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { expectNoReload, logIn, shownPosts, viewerPage } from './helpers.ts';
 import { ownDatabase, startLivelog } from './processes.ts';
@@ -43,7 +43,7 @@ test('a viewer that was offline while posts, an edit and a delete happened shows
 
 test('viewers recover by themselves when their server restarts, and get what was posted meanwhile', async ({ browser, request }) => {
   const s = await seed('Server restart');
-  const port = 3231;
+  const port = OWN_SERVER_PORTS.restart;
   const env = { MONGODB_URL: process.env.MONGODB_URL!, LIVELOG_DB: E2E_DATABASE };
   let server = await startLivelog(port, env);
   const base = server.url;
@@ -71,7 +71,7 @@ test("an author's draft survives a reload and a database outage, and publishes e
   test.setTimeout(90_000);
   const database = await ownDatabase();
   const s = await seed('Database outage', database.url);
-  const server = await startLivelog(3232, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
+  const server = await startLivelog(OWN_SERVER_PORTS.outage, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
   const base = server.url;
   try {
     const viewer = await viewerPage(browser, s, base);
