@@ -9,6 +9,9 @@ export const E2E_DATABASE = 'livelog_e2e';
  * Ports for the servers a test starts itself, derived from E2E_PORT so that runs side by side
  * (each with its own E2E_PORT) never collide.
  */
+/** Budget for a test that starts a process of its own (a server, the export CLI): each is a fresh tsx start, seconds on a loaded machine. */
+export const OWN_PROCESS_TIMEOUT_MS = 60_000;
+
 export const OWN_SERVER_PORTS = { restart: PORT + 14, outage: PORT + 15, viewerLimits: PORT + 16 } as const;
 
 export default defineConfig({
