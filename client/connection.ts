@@ -6,7 +6,7 @@ import { CLOSE_GOING_AWAY, CLOSE_STREAM_GONE, type ChangeFrame, type Frame, type
 
 /** Silence longer than this means a dead link: the server sends something every ~20 s. */
 export const SILENCE_MS = 45_000;
-export const FIRST_BACKOFF_MS = 250;
+const FIRST_BACKOFF_MS = 250;
 export const MAX_BACKOFF_MS = 15_000;
 /**
  * After the server said it is restarting, it will be back within seconds: a short cap keeps viewers
@@ -14,7 +14,7 @@ export const MAX_BACKOFF_MS = 15_000;
  */
 export const RESTART_MAX_BACKOFF_MS = 3_000;
 /** Websocket attempts that fail before opening, after which Server-Sent Events are used instead. */
-export const WEBSOCKET_FAILURES_BEFORE_SSE = 2;
+const WEBSOCKET_FAILURES_BEFORE_SSE = 2;
 
 export type TransportKind = 'websocket' | 'sse';
 export type ConnectionState = 'live' | 'reconnecting' | 'gone';

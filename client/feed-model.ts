@@ -1,6 +1,6 @@
 // The page's posts as data, in display order, changed by the log's frames. No DOM: the feed does to
 // the page exactly what this model says, and tests check the model against the log.
-import type { ChangeFrame } from '../shared/protocol.ts';
+import type { ChangeFrame, PostFrame } from '../shared/protocol.ts';
 
 /** A post as the page shows it: which one, where it ranks, and at which version (seq). */
 export interface ShownPost {
@@ -12,8 +12,8 @@ export interface ShownPost {
 
 /** What the page must do for one change. */
 export type FeedEdit =
-  /** Show the post, replacing its old version if `replaced`, before the post `before` (or last). */
-  | { kind: 'show'; post: ShownPost; before: string | null; replaced: boolean }
+  /** Show the post (in place of its old version, if shown) just before the post `before`, or last. */
+  | { kind: 'show'; frame: PostFrame; before: string | null }
   | { kind: 'remove'; id: string }
   | { kind: 'none' };
 
@@ -47,12 +47,11 @@ export class FeedModel {
       default: {
         const post: ShownPost = { id: frame.id, createdSeq: frame.createdSeq, pinned: frame.pinned, seq: frame.seq };
         const index = this.shown.findIndex((p) => p.id === post.id);
-        const replaced = index !== -1;
-        if (replaced) this.shown.splice(index, 1);
+        if (index !== -1) this.shown.splice(index, 1);
         const at = this.shown.findIndex((p) => ranksBefore(post, p));
         const before = this.shown[at]?.id ?? null;
         this.shown.splice(at === -1 ? this.shown.length : at, 0, post);
-        return { kind: 'show', post, before, replaced };
+        return { kind: 'show', frame, before };
       }
     }
   }

@@ -40,7 +40,7 @@ export class Feed {
     this.list.dataset.seq = String(frame.seq); // the seq the page shows
     const edit = this.model.apply(frame);
     if (edit.kind === 'remove') document.getElementById(`post-${edit.id}`)?.remove();
-    else if (edit.kind === 'show') this.show(frame as PostFrame, edit.before);
+    else if (edit.kind === 'show') this.show(edit.frame, edit.before);
   }
 
   private show(frame: PostFrame, before: string | null): void {

@@ -44,7 +44,7 @@ function logOf(list: Op[]): ChangeFrame[] {
     } else if (o.op === 'status') {
       frames.push({ t: 'stream', seq, status: o.ended ? 'ended' : 'live' });
     } else if (target === undefined) {
-      continue; // nothing to change yet
+      // nothing to change yet
     } else if (o.op === 'delete') {
       posts.delete(target);
       frames.push({ t: 'delete', seq, id: target });
