@@ -5,9 +5,20 @@ import { defineConfig } from '@playwright/test';
 const PORT = Number(process.env.E2E_PORT ?? 3217);
 export const E2E_DATABASE = 'livelog_e2e';
 
+/**
+ * Ports for the servers a test starts itself, derived from E2E_PORT so that runs side by side
+ * (each with its own E2E_PORT) never collide.
+ */
+/** Budget for a test that starts a process of its own (a server, the export CLI): each is a fresh tsx start, seconds on a loaded machine. */
+export const OWN_PROCESS_TIMEOUT_MS = 90_000;
+
+export const OWN_SERVER_PORTS = { restart: PORT + 14, outage: PORT + 15, viewerLimits: PORT + 16 } as const;
+
 export default defineConfig({
   testDir: 'e2e',
-  timeout: 30_000,
+  // A budget, not a promise about speed (each test's own expectations say how fast things must
+  // be): the suite shares two cores with servers, databases and other suites.
+  timeout: 60_000,
   expect: { timeout: 5_000 },
   workers: 1,
   retries: 0,

@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { exportStream } from './helpers.ts';
 import { HOSTILE_TEXTS } from '../test/fixtures/hostile.ts';
@@ -32,6 +33,7 @@ async function expectNothingRan(page: Page, dialogs: string[]): Promise<void> {
 }
 
 test('hostile posts and titles are shown as text to viewers and in the export; no script runs, no CSP violation', async ({ browser, request }) => {
+  test.setTimeout(OWN_PROCESS_TIMEOUT_MS);
   const post = (body: string) =>
     request.post(`/api/streams/${s.slug}/posts`, { headers: { authorization: `Bearer ${s.token}` }, data: { body } });
   const half = Math.floor(HOSTILE_TEXTS.length / 2);

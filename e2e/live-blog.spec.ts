@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { exportStream, expectNoReload, logIn, viewerPage } from './helpers.ts';
 
@@ -8,6 +9,7 @@ test.beforeAll(async () => {
 });
 
 test('an author posts; open viewers see it live, a late viewer sees it from history, the export shows it', async ({ browser }) => {
+  test.setTimeout(OWN_PROCESS_TIMEOUT_MS);
   const viewers = [await viewerPage(browser, s), await viewerPage(browser, s)];
 
   const author = await (await browser.newContext()).newPage();

@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises';
+import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import path from 'node:path';
 import { test, expect } from '@playwright/test';
 import sharp from 'sharp';
@@ -12,6 +13,7 @@ test.beforeAll(async () => {
 });
 
 test('an author attaches a photo; viewers see it with its description, its location is gone, and the export carries it', async ({ browser, request }) => {
+  test.setTimeout(OWN_PROCESS_TIMEOUT_MS);
   const viewer = await viewerPage(browser, s);
   const author = await (await browser.newContext()).newPage();
   await logIn(author, s);

@@ -1,5 +1,5 @@
 import { test, expect, type APIRequestContext } from '@playwright/test';
-import { E2E_DATABASE } from '../playwright.config.ts';
+import { E2E_DATABASE, OWN_SERVER_PORTS, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { expectNoReload, logIn, shownPosts, viewerPage } from './helpers.ts';
 import { ownDatabase, startLivelog } from './processes.ts';
@@ -42,8 +42,9 @@ test('a viewer that was offline while posts, an edit and a delete happened shows
 });
 
 test('viewers recover by themselves when their server restarts, and get what was posted meanwhile', async ({ browser, request }) => {
+  test.setTimeout(OWN_PROCESS_TIMEOUT_MS);
   const s = await seed('Server restart');
-  const port = 3231;
+  const port = OWN_SERVER_PORTS.restart;
   const env = { MONGODB_URL: process.env.MONGODB_URL!, LIVELOG_DB: E2E_DATABASE };
   let server = await startLivelog(port, env);
   const base = server.url;
@@ -59,6 +60,9 @@ test('viewers recover by themselves when their server restarts, and get what was
     const expected = await api(request, s, base).expected();
     expect(expected).toHaveLength(3);
     for (const viewer of viewers) {
+      // The server said goodbye (1001) before it went: the page retries on a short cap, not on a
+      // backoff grown through the whole outage, so it is back soon after the server is.
+      await expect(viewer.locator('#live-status')).toHaveAttribute('data-state', 'live', { timeout: 10_000 });
       await expect.poll(() => shownPosts(viewer), { timeout: 20_000 }).toEqual(expected);
       await expectNoReload(viewer);
     }
@@ -71,7 +75,7 @@ test("an author's draft survives a reload and a database outage, and publishes e
   test.setTimeout(90_000);
   const database = await ownDatabase();
   const s = await seed('Database outage', database.url);
-  const server = await startLivelog(3232, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
+  const server = await startLivelog(OWN_SERVER_PORTS.outage, { MONGODB_URL: database.url, LIVELOG_DB: E2E_DATABASE });
   const base = server.url;
   try {
     const viewer = await viewerPage(browser, s, base);

@@ -2,12 +2,12 @@ import { test, expect } from '@playwright/test';
 import { seed } from './seed.ts';
 import { shownPosts } from './helpers.ts';
 import { startLivelog } from './processes.ts';
-import { E2E_DATABASE } from '../playwright.config.ts';
+import { E2E_DATABASE, OWN_SERVER_PORTS } from '../playwright.config.ts';
 
 test('a viewer turned away by the per-address cap waits, then gets in by itself when a place frees, with everything posted meanwhile', async ({ browser, request }) => {
   test.setTimeout(60_000);
   const s = await seed('A small venue');
-  const server = await startLivelog(3233, { MONGODB_URL: process.env.MONGODB_URL!, LIVELOG_DB: E2E_DATABASE, LIVELOG_MAX_VIEWERS_PER_ADDRESS: '1' });
+  const server = await startLivelog(OWN_SERVER_PORTS.viewerLimits, { MONGODB_URL: process.env.MONGODB_URL!, LIVELOG_DB: E2E_DATABASE, LIVELOG_MAX_VIEWERS_PER_ADDRESS: '1' });
   try {
     const first = await (await browser.newContext()).newPage();
     await first.goto(`${server.url}/s/${s.slug}`);

@@ -1,20 +1,10 @@
 import type { CurrentState } from '../log/fold.ts';
 import type { StreamProjection } from '../log/projection.ts';
-import type { StreamStatus } from '../log/records.ts';
 import { postHtml } from '../render/post-html.ts';
+import type { Frame } from '../../shared/protocol.ts';
 
-// The messages viewers receive, on every transport. Each change's frame is serialised once and the
-// same string goes to every viewer.
-
-export type Frame =
-  /** First frame of a connection: the stream's epoch and head, and the replay that follows. */
-  | { t: 'hello'; epoch: string; seq: number; status: StreamStatus }
-  /** A post's whole current state: `post` when new, `edit` after an edit or a pin. */
-  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; html: string }
-  | { t: 'delete'; seq: number; id: string }
-  | { t: 'stream'; seq: number; status: StreamStatus }
-  | { t: 'viewers'; n: number }
-  | { t: 'ping' };
+// The messages viewers receive (described in shared/protocol.ts), made from the log. Each change's
+// frame is serialised once and the same string goes to every viewer.
 
 const serialised = new WeakMap<CurrentState, string>();
 

@@ -1,0 +1,36 @@
+// The line under the stream's title: whether the page is live, reconnecting or gone, whether the
+// stream has ended, and how many are watching. Authors' controls follow the status through the
+// `livelog:status` event.
+import type { StreamStatus } from '../shared/protocol.ts';
+import type { ConnectionState } from './connection.ts';
+
+const LABELS: Record<ConnectionState, string> = { live: 'Live', reconnecting: 'Reconnecting…', gone: 'This stream no longer exists' };
+
+export class LiveStatus {
+  constructor(private readonly line: HTMLElement) {}
+
+  connection(state: ConnectionState): void {
+    this.line.dataset.state = state;
+    // An ended stream says so whatever the link does; the dot still shows the link.
+    if (this.line.dataset.status === 'ended' && state === 'live') return;
+    this.label(LABELS[state]);
+  }
+
+  /** Heard only over an open link, so the page is live. */
+  stream(status: StreamStatus): void {
+    this.line.dataset.status = status;
+    if (status === 'ended') this.label('This stream has ended');
+    else this.connection('live');
+    document.dispatchEvent(new CustomEvent('livelog:status', { detail: status }));
+  }
+
+  viewers(n: number): void {
+    const count = document.getElementById('viewers');
+    if (count) count.textContent = n === 1 ? '· 1 viewer' : `· ${n} viewers`;
+  }
+
+  private label(text: string): void {
+    const label = this.line.querySelector('.label');
+    if (label) label.textContent = text;
+  }
+}

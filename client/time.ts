@@ -1,0 +1,16 @@
+// Post times in the reader's own time zone, and "5 min ago" for recent ones. The server writes UTC,
+// which is what a page without script (or the export) shows.
+
+export function describeTime(date: Date, now: number): string {
+  const minutes = Math.round((now - date.getTime()) / 60_000);
+  const clock = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return minutes < 1 ? `just now · ${clock}` : minutes < 60 ? `${minutes} min ago · ${clock}` : date.toLocaleString();
+}
+
+export function showRelativeTimes(root: ParentNode): void {
+  for (const el of root.querySelectorAll<HTMLTimeElement>('time[datetime]')) {
+    const date = new Date(el.dateTime);
+    el.textContent = describeTime(date, Date.now());
+    el.title = date.toLocaleString();
+  }
+}

@@ -1,0 +1,26 @@
+// The messages a viewer receives, on every transport: the server sends them (server/live/frames.ts)
+// and the page script reads them (client/), so both sides compile against this one description.
+// Types and tiny constants only: esbuild bundles this file into the browser script.
+
+export type StreamStatus = 'live' | 'ended';
+
+export type Frame =
+  /** First frame of a connection: the stream's epoch and head, and the replay that follows. */
+  | { t: 'hello'; epoch: string; seq: number; status: StreamStatus }
+  /** A post's whole current state: `post` when new, `edit` after an edit or a pin. */
+  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; html: string }
+  | { t: 'delete'; seq: number; id: string }
+  | { t: 'stream'; seq: number; status: StreamStatus }
+  | { t: 'viewers'; n: number }
+  | { t: 'ping' };
+
+/** A frame that carries one change of the stream's log, at its seq. */
+export type ChangeFrame = Extract<Frame, { t: 'post' | 'edit' | 'delete' | 'stream' }>;
+
+/** A post's frame: what the page needs to show it, and where. */
+export type PostFrame = Extract<Frame, { t: 'post' | 'edit' }>;
+
+/** Websocket close code: the server is shutting down or restarting, and will be back. */
+export const CLOSE_GOING_AWAY = 1001;
+/** Websocket close code: the stream does not exist (any more); trying again will not help. */
+export const CLOSE_STREAM_GONE = 4404;
