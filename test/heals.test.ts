@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { websocketViewer } from './viewer.ts';
-import { isAlive } from '../server/db/embedded.ts';
+import { isAlive } from '../server/db/embedded/running-record.ts';
 
 // The server as people run it, on its own embedded FerretDB, when FerretDB dies under it: Livelog
 // brings it back by itself, viewers keep reading from memory meanwhile, and authors get a 503

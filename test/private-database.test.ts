@@ -7,7 +7,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { MongoClient } from 'mongodb';
-import { MAX_SOCKET_PATH_BYTES, startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { MAX_SOCKET_PATH_BYTES } from '../server/db/embedded/data-folder.ts';
 
 // The embedded FerretDB has no passwords, so it must be Livelog's alone: no TCP port, a socket and
 // files that only Livelog's user can open, even where the data folder's path is long.

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isAlive } from '../server/db/embedded.ts';
+import { isAlive } from '../server/db/embedded/running-record.ts';
 
 // The server as people start it: no MONGODB_URL, so it builds (cached) and starts its own FerretDB
 // on SQLite in LIVELOG_DATA, and stops it again on SIGTERM.
