@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { InjectOptions } from 'fastify';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { AUTHOR_PASSWORD, testApp, type TestApp } from './helpers.ts';
 import { Browser, csrfFor } from './browser.ts';
 
@@ -127,7 +127,7 @@ test('no input to any route gets a 5xx or takes the server down', { timeout: 240
         payload = r.body.payload;
         if (r.withCsrf && typeof payload === 'string' && r.body.type.includes('urlencoded')) payload += `&_csrf=${encodeURIComponent(csrf)}`;
       }
-      let response;
+      let response: LightMyRequestResponse;
       try {
         response = await t.app.inject({ method, url, headers, payload, cookies: r.session ? sessionCookies : {} });
       } catch (error) {
