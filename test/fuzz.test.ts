@@ -18,23 +18,6 @@ let csrf: string;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-before(async () => {
-  process.on('unhandledRejection', onUnhandled);
-  t = await testApp();
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  const published = await t.app.inject({ method: 'POST', url: `/api/streams/${t.slug}/posts`, headers: { authorization: `Bearer ${t.token}` }, payload: { body: 'a post to poke at' } });
-  postId = published.json().id;
-  const browser = new Browser(t.app);
-  assert.equal((await browser.logIn('reporter', AUTHOR_PASSWORD)).statusCode, 303);
-  csrf = await csrfFor(browser, true);
-  sessionCookies = browser.cookieJar();
-});
-after(async () => {
-  process.off('unhandledRejection', onUnhandled);
-  await t.close();
-});
-
 const ROUTES: [InjectOptions['method'], string][] = [
   ['GET', '/'],
   ['GET', '/login'],
@@ -107,6 +90,26 @@ const request = fc.record({
   withCsrf: fc.boolean(),
   accept: fc.constantFrom(undefined, 'text/html', 'application/json', '*/*'),
   idempotencyKey: fc.option(fc.oneof(fc.constant('fuzz-key-0001'), nasty), { nil: undefined }),
+});
+
+// The hooks come after the arbitraries: a top-level before() starts at once (node 20), and building
+// the binary string arbitrary holds the event loop for seconds, long enough to time out the
+// database connection the hook is opening.
+before(async () => {
+  process.on('unhandledRejection', onUnhandled);
+  t = await testApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  const published = await t.app.inject({ method: 'POST', url: `/api/streams/${t.slug}/posts`, headers: { authorization: `Bearer ${t.token}` }, payload: { body: 'a post to poke at' } });
+  postId = published.json().id;
+  const browser = new Browser(t.app);
+  assert.equal((await browser.logIn('reporter', AUTHOR_PASSWORD)).statusCode, 303);
+  csrf = await csrfFor(browser, true);
+  sessionCookies = browser.cookieJar();
+});
+after(async () => {
+  process.off('unhandledRejection', onUnhandled);
+  await t.close();
 });
 
 test('no input to any route gets a 5xx or takes the server down', { timeout: 240_000 }, async () => {
