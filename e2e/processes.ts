@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/db/embedded.ts';
+import { startServerProcess } from '../test/fixtures/server-process.ts';
 
 // Servers and databases a test starts, stops and restarts itself (the shared web server of
 // playwright.config.ts must stay up for the other tests).
@@ -14,30 +14,15 @@ export interface LivelogProcess {
 }
 
 export async function startLivelog(port: number, env: Record<string, string>): Promise<LivelogProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const server = await startServerProcess({
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CATCHUP_MS: '100', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Livelog did not start: ${output}`)), 30_000);
-    child.stderr!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Livelog is running at')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`Livelog exited with ${code}: ${output}`)));
+    startTimeoutMs: 30_000,
   });
   return {
     url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await server.stop();
+    },
   };
 }
 

@@ -23,6 +23,10 @@ const log = pino({ level: 'info', base: { app: 'with-database' } }, pino.destina
 let embedded: EmbeddedDatabase | undefined;
 let dataDir: string | undefined;
 const env = { ...process.env };
+// Every command run here is a test run: new passwords are hashed at a tiny cost (see
+// server/auth/passwords.ts), which saves minutes of CPU; test/unit/password-hashes.test.ts pins the
+// production cost.
+env.LIVELOG_TEST_CHEAP_PASSWORDS ??= '1';
 let postgresqlUrl: string | undefined;
 if (onPostgresql) {
   postgresqlUrl = env.LIVELOG_TEST_POSTGRESQL_URL || 'postgres://postgres@127.0.0.1:5432/test';

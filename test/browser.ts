@@ -40,8 +40,19 @@ export class Browser {
     const page = await this.request('GET', '/login');
     return this.request('POST', '/login', { _csrf: Browser.field(page.body, '_csrf'), name, password, next });
   }
+
+  /** Whether the home page greets this browser as someone: its session is still good. */
+  async signedIn(): Promise<boolean> {
+    return /Signed in as/.test((await this.request('GET', '/')).body);
+  }
 }
 
+/** A browser that has just logged in (and the test fails if it could not). */
+export async function loggedIn(app: FastifyInstance, name: string, password: string): Promise<Browser> {
+  const browser = new Browser(app);
+  assert.equal((await browser.logIn(name, password)).statusCode, 303, `${name} logs in`);
+  return browser;
+}
 
 /** A CSRF token valid for this browser's session (from a page that carries one). */
 export async function csrfFor(browser: Browser, loggedIn: boolean): Promise<string> {

@@ -1,27 +1,21 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { websocketViewer } from './viewer.ts';
-import { isAlive } from '../server/db/embedded.ts';
+import { type ServerProcess, startServerProcess } from './fixtures/server-process.ts';
+import { isAlive } from '../server/db/embedded/running-record.ts';
 
 // The server as people run it, on its own embedded FerretDB, when FerretDB dies under it: Livelog
 // brings it back by itself, viewers keep reading from memory meanwhile, and authors get a 503
 // they can retry without publishing twice.
 
-interface Server {
-  child: ChildProcess;
-  base: string;
-  /** Everything the server logged (pino JSON lines on stdout). */
-  log(): string;
-}
-
 let dataDir: string;
-let server: Server;
+let server: ServerProcess;
 let token: string;
 
 const env = (): NodeJS.ProcessEnv => {
@@ -30,36 +24,18 @@ const env = (): NodeJS.ProcessEnv => {
   return e;
 };
 
-async function startServer(): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 60_000);
-    child.stderr!.on('data', (chunk) => {
-      stderr += chunk;
-      const match = /Livelog is running at http:\/\/(\S+)\//.exec(stderr);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { child, base, log: () => stdout };
-}
+const startServer = () => startServerProcess({ env: env(), captureLog: true });
 
 const ferretdbPid = async (): Promise<number> => JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8')).ferretdbPid;
 
 const publish = (body: string, key: string) =>
-  fetch(`http://${server.base}/api/streams/welcome/posts`, {
+  fetch(`http://${server.address}/api/streams/welcome/posts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'idempotency-key': key, 'content-type': 'application/json' },
     body: JSON.stringify({ body }),
   });
 
-const ready = async () => (await fetch(`http://${server.base}/readyz`, { signal: AbortSignal.timeout(10_000) })).status;
+const ready = async () => (await fetch(`http://${server.address}/readyz`, { signal: AbortSignal.timeout(10_000) })).status;
 
 /** Polls /readyz until 200; returns how long that took. */
 async function untilReady(ms: number): Promise<number> {
@@ -116,7 +92,7 @@ test('after a kill -9 of the embedded database, /readyz is back to 200 within se
     process.kill(killed, 'SIGKILL');
     const started = Date.now();
     // A readiness probe waits up to 2 s for the database, so the first 200 is when it is back.
-    const readyz = async () => (await fetch(`http://${own.base}/readyz`, { signal: AbortSignal.timeout(10_000) })).status;
+    const readyz = async () => (await fetch(`http://${own.address}/readyz`, { signal: AbortSignal.timeout(10_000) })).status;
     while ((await readyz()) !== 200 || (await ferretdbPid()) === killed) {
       assert.ok(Date.now() - started < 5000, `not ready again after ${Date.now() - started} ms`);
       await new Promise((r) => setTimeout(r, 20));
@@ -125,8 +101,7 @@ test('after a kill -9 of the embedded database, /readyz is back to 200 within se
     const healed = await ferretdbPid();
     assert.notEqual(healed, killed);
     assert.ok(isAlive(healed));
-    own.child.kill('SIGTERM');
-    assert.equal(await new Promise((resolve) => own.child.once('exit', resolve)), 0);
+    assert.equal(await own.stop(), 0);
     assert.equal(isAlive(healed), false);
   }
   t.diagnostic(`kill -9 to /readyz 200, ms: ${timings.join(', ')}; median ${[...timings].sort((a, b) => a - b)[1]}`);
@@ -135,15 +110,15 @@ test('after a kill -9 of the embedded database, /readyz is back to 200 within se
 test('while the embedded database is down and cannot come back, viewers are served from memory, authors get a 503 to retry, and a retry after it heals publishes exactly once', { timeout: 90_000 }, async () => {
   await startSharedServer();
   assert.equal((await publish('before the crash', 'heal-key-0')).status, 201);
-  const page = await fetch(`http://${server.base}/s/welcome`, { headers: { accept: 'text/html' } });
+  const page = await fetch(`http://${server.address}/s/welcome`, { headers: { accept: 'text/html' } });
   assert.equal(page.status, 200);
   // A signed-in author reading the stream carries a session cookie; its lookup needs the database.
   const password = 'heals viewer battery staple';
   await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'user', 'add', 'reader', '--password', password], { env: env() });
-  const form = await fetch(`http://${server.base}/login`, { headers: { accept: 'text/html' } });
+  const form = await fetch(`http://${server.address}/login`, { headers: { accept: 'text/html' } });
   const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const csrfToken = /name="_csrf" value="([^"]*)"/.exec(await form.text())![1]!;
-  const login = await fetch(`http://${server.base}/login`, {
+  const login = await fetch(`http://${server.address}/login`, {
     method: 'POST',
     redirect: 'manual',
     headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
@@ -152,7 +127,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(login.status, 303);
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   assert.match(cookie, /livelog_session=/);
-  const connected = await websocketViewer(server.base, 'welcome', '');
+  const connected = await websocketViewer(server.address, 'welcome', '');
   await connected.waitFor((frames) => frames.some((f) => f.t === 'hello'));
 
   const killed = await ferretdbPid();
@@ -169,14 +144,14 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(await ready(), 503);
 
   for (const headers of [{ accept: 'text/html' }, { accept: 'text/html', cookie }] as Record<string, string>[]) {
-    const during = await fetch(`http://${server.base}/s/welcome`, { headers });
+    const during = await fetch(`http://${server.address}/s/welcome`, { headers });
     assert.equal(during.status, 200, `stream page with ${JSON.stringify(headers)}`);
     assert.match(await during.text(), /before the crash/);
   }
-  const posts = await fetch(`http://${server.base}/api/streams/welcome/posts?since=0`);
+  const posts = await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`);
   assert.equal(posts.status, 200);
   assert.deepEqual((await posts.json()).posts.map((p: { body: string }) => p.body), ['before the crash']);
-  const arriving = await websocketViewer(server.base, 'welcome', '');
+  const arriving = await websocketViewer(server.address, 'welcome', '');
   await arriving.waitFor((frames) => frames.some((f) => f.t === 'post'));
 
   // It keeps trying, with growing pauses, and the server stays up.
@@ -197,7 +172,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(retried.status, 201);
   const again = await publish('during the outage', 'heal-key-1');
   assert.equal((await again.json()).id, (await retried.json()).id);
-  const { posts: after } = await (await fetch(`http://${server.base}/api/streams/welcome/posts?since=0`)).json();
+  const { posts: after } = await (await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`)).json();
   assert.deepEqual(after.map((p: { body: string }) => p.body).sort(), ['before the crash', 'during the outage']);
   for (const viewer of [connected, arriving]) {
     await viewer.waitFor((frames) => frames.filter((f) => f.t === 'post').length === 2);

@@ -167,9 +167,9 @@ test('junk of every shape sent to every route that writes answers 4xx', async ()
     ['application/json', '{"body": null, "photo": {"$gt": 1}}'],
     ['application/json', Buffer.from([0xff, 0xfe, 0x00, 0x7b])],
     ['application/x-www-form-urlencoded', 'body=%ZZ&key=%00%00&_csrf[]=1'],
-    ['application/x-www-form-urlencoded', 'a=' + 'b'.repeat(70 * 1024)],
+    ['application/x-www-form-urlencoded', `a=${'b'.repeat(70 * 1024)}`],
     ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="photo"; filename="x.png"\r\n\r\nnot png\r\n--B--\r\n'],
-    ['multipart/form-data; boundary=B', '--B\r\nContent-Disposition: form-data; name="body"\r\n\r\n' + 'x'.repeat(70 * 1024) + '\r\n--B--\r\n'],
+    ['multipart/form-data; boundary=B', `--B\r\nContent-Disposition: form-data; name="body"\r\n\r\n${'x'.repeat(70 * 1024)}\r\n--B--\r\n`],
     ['multipart/form-data; boundary=B', '--B\r\nbroken header\r\n\r\nx\r\n--B--\r\n'],
   ];
   for (const route of routes) {

@@ -1,13 +1,15 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
 import { MongoClient } from 'mongodb';
-import { MAX_SOCKET_PATH_BYTES, startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { startEmbeddedDatabase } from '../server/db/embedded.ts';
+import { MAX_SOCKET_PATH_BYTES } from '../server/db/embedded/data-folder.ts';
+import { startServerProcess } from './fixtures/server-process.ts';
 
 // The embedded FerretDB has no passwords, so it must be Livelog's alone: no TCP port, a socket and
 // files that only Livelog's user can open, even where the data folder's path is long.
@@ -135,17 +137,9 @@ test("the admin CLI uses the running server's embedded database (found through f
   assert.match(alone.stderr, /^livelog: using an embedded FerretDB of its own on the files in \S+a-folder-deep-down$/m);
   assert.equal(alone.stdout, 'user "early" added (admin)\n');
 
-  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = await startServerProcess({ env });
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let banner = '';
-      server.stderr!.on('data', (chunk) => {
-        banner += chunk;
-        const match = /Livelog is running at (\S+)/.exec(banner);
-        if (match) resolve(match[1]!);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited with ${code}: ${banner}`)));
-    });
+    const base = server.url;
     const { stdout, stderr } = await run(['token', 'create', 'early']);
     assert.match(stderr, /^livelog: using the embedded FerretDB of the Livelog server running on \S+a-folder-deep-down$/m);
     assert.match(stdout, /^\S+\n$/, 'stdout is the token alone');
@@ -156,8 +150,7 @@ test("the admin CLI uses the running server's embedded database (found through f
     });
     assert.equal(published.status, 201, 'the server knows the token the tool created');
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
   }
 
   const viaUrl = await run(['token', 'list'], { MONGODB_URL: process.env.MONGODB_URL });

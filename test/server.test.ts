@@ -1,11 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { isAlive } from '../server/db/embedded.ts';
+import { type ServerProcess, startServerProcess } from './fixtures/server-process.ts';
+import { isAlive } from '../server/db/embedded/running-record.ts';
 
 // The server as people start it: no MONGODB_URL, so it builds (cached) and starts its own FerretDB
 // on SQLite in LIVELOG_DATA, and stops it again on SIGTERM.
@@ -16,30 +17,10 @@ after(() => rm(dataDir, { recursive: true, force: true }));
 const env: NodeJS.ProcessEnv = { ...process.env, LIVELOG_DATA: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
 delete env.MONGODB_URL;
 
-async function startServer(): Promise<{ child: ChildProcess; url: string; banner: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let banner = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${banner}`)), 60_000);
-    child.stderr!.on('data', (chunk) => {
-      banner += chunk;
-      const match = /Livelog is running at (\S+)/.exec(banner);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${banner}`)));
-  });
+async function startServer(): Promise<Omit<ServerProcess, 'banner'> & { banner: string }> {
+  const server = await startServerProcess({ env });
   await new Promise((r) => setTimeout(r, 100)); // let the rest of the banner arrive
-  return { child, url, banner };
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
+  return { ...server, banner: server.banner() };
 }
 
 test('the embedded database starts with the server, keeps posts across a restart and stops with it', { timeout: 120_000 }, async () => {
@@ -58,7 +39,7 @@ test('the embedded database starts with the server, keeps posts across a restart
 
   const { ferretdbPid } = JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8'));
   assert.ok(isAlive(ferretdbPid));
-  assert.equal(await stop(first.child), 0, 'a clean exit on SIGTERM');
+  assert.equal(await first.stop(), 0, 'a clean exit on SIGTERM');
   assert.equal(isAlive(ferretdbPid), false, 'FerretDB stopped with the server');
 
   const second = await startServer();
@@ -67,7 +48,7 @@ test('the embedded database starts with the server, keeps posts across a restart
     const { posts } = await (await fetch(`${second.url}api/streams/welcome/posts?since=0`)).json();
     assert.deepEqual(posts.map((p: { body: string }) => p.body), ['survives a restart']);
   } finally {
-    assert.equal(await stop(second.child), 0);
+    assert.equal(await second.stop(), 0);
   }
 });
 

@@ -12,10 +12,10 @@ export interface Frame {
   n?: number;
 }
 
-async function until(predicate: () => boolean, describe: () => string, ms: number): Promise<void> {
+async function until(predicate: () => boolean, explain: () => string, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out; ${describe()}`);
+    if (Date.now() > deadline) throw new Error(`timed out; ${explain()}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -67,8 +67,7 @@ export async function sseViewer(base: string, slug: string, options: { since?: s
       const { done, value } = await reader.read();
       if (done) break;
       buffer += decoder.decode(value, { stream: true });
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         for (const line of event.split('\n')) {

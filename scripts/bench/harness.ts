@@ -1,6 +1,6 @@
 // What the benchmark scripts share: a throwaway database, Livelog instances as child processes,
 // a seeded author and stream, and viewers that apply frames the way the page script does.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { connectDatabase } from '../../server/db/database.ts';
 import { Users } from '../../server/auth/users.ts';
 import { Tokens } from '../../server/auth/tokens.ts';
 import { Streams } from '../../server/log/streams.ts';
+import { startServerProcess } from '../../test/fixtures/server-process.ts';
 
 export const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -54,33 +55,18 @@ export interface Instance {
   stop(): Promise<void>;
 }
 
-// A benchmark that fails half-way must not leave servers holding its ports.
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 /** Starts Livelog from `code` (a checkout: this one, or an older one to compare against). */
 export async function startInstance(port: number, env: Record<string, string>, code = process.cwd()): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const server = await startServerProcess({
     cwd: code,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Livelog is running at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`instance exited ${code}: ${output}`)));
   });
   return {
-    base: `127.0.0.1:${port}`,
-    child,
-    stop: () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))),
+    base: server.address,
+    child: server.child,
+    stop: async () => {
+      await server.stop();
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { machine, progress, setUp, startInstance } from './harness.ts';
+import { type Instance, machine, progress, setUp, startInstance } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -41,12 +41,7 @@ async function memory(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-async function startServer(code: string, mongodbUrl: string, db: string): Promise<ChildProcess> {
-  return (await startInstance(PORT, { MONGODB_URL: mongodbUrl, LIVELOG_DB: db }, code)).child;
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))));
+const startServer = (code: string, mongodbUrl: string, db: string): Promise<Instance> => startInstance(PORT, { MONGODB_URL: mongodbUrl, LIVELOG_DB: db }, code);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -113,13 +108,13 @@ try {
     for (let r = 0; r < ROUNDS; r++) {
       // A fresh process and database each round: the address throttle of the new code would
       // otherwise answer later rounds from memory.
-      const child = await startServer(path.resolve(code), setup.mongodbUrl, `burst_${Date.now()}`);
+      const server = await startServer(path.resolve(code), setup.mongodbUrl, `burst_${Date.now()}`);
       try {
-        const result = await round(child);
+        const result = await round(server.child);
         progress(`${code} round ${r + 1}: ${JSON.stringify(result)}`);
         rounds.push(result);
       } finally {
-        await stop(child);
+        await server.stop();
       }
     }
     const m = (f: (r: Round) => number) => median(rounds.map(f)).toFixed(0);

@@ -3,7 +3,6 @@
 // in turn on one embedded FerretDB (a fresh database each), so old and new code compare in one run.
 //   npx tsx scripts/bench/many-streams.ts [--checkouts /work/base,.] [--streams 2000] [--idle 30] [--waits 200]
 // CPU% and RSS come from /proc/PID/stat and /proc/PID/status, sampled every second (medians).
-import { spawn } from 'node:child_process';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { connectDatabase } from '../../server/db/database.ts';
 import type { StreamRecord } from '../../server/log/records.ts';
 import { Users } from '../../server/auth/users.ts';
 import { Tokens } from '../../server/auth/tokens.ts';
-import { machine, median, progress } from './harness.ts';
+import { machine, median, progress, startInstance } from './harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,25 +63,6 @@ async function sampleIdle(pids: number[], seconds: number) {
   return { cpu: cpu.map(median), rss: median(rss) };
 }
 
-function startServer(checkout: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: checkout,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_CHANGES_PER_MINUTE: '100000', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  process.on('exit', () => child.kill('SIGKILL'));
-  let output = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk) => {
-      output += chunk;
-      if (output.includes('Livelog is running at')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
-  const stop = () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))));
-  return { child, ready, stop };
-}
-
 async function publish(token: string, slug: string, body: string): Promise<number> {
   const started = performance.now();
   const response = await fetch(`${base}/api/streams/${slug}/posts`, {
@@ -110,8 +90,7 @@ for (const [index, checkout] of checkouts.entries()) {
   await database.collection<StreamRecord>('streams').insertMany(slugs.map((slug) => ({ _id: slug, title: slug, description: '', epoch: 'e1', createdBy: user._id, createdAt: now })));
   await database.close();
 
-  const server = startServer(checkout, { MONGODB_URL: embedded.url, LIVELOG_DB: dbName });
-  await server.ready;
+  const server = await startInstance(port, { MONGODB_URL: embedded.url, LIVELOG_DB: dbName }, checkout);
   const openStarted = performance.now();
   for (let i = 0; i < slugs.length; i += 8) {
     await Promise.all(slugs.slice(i, i + 8).map(async (slug) => {

@@ -87,7 +87,7 @@ for (let i = 0; i < changeCount; i++) {
   const roll = Math.random();
   const key = `soak-change-${i}`;
   const at = Date.now();
-  let result;
+  let result: Awaited<ReturnType<typeof api>>;
   if (roll < 0.6 || live.length < 5) {
     result = await api('POST', '/posts', key, { body: `Update ${i}: ${'lorem ipsum '.repeat(5)}` });
     if (result.status === 201) live.push(result.json.id!);

@@ -39,7 +39,7 @@ const cases: [string, string | undefined, string][] = [
   ['relative path', 's/launch', '/'],
   ['undecodable percent escape', '/s/100%', '/'],
   ['invalid UTF-8 escape', '/s/%ff', '/'],
-  ['2,000 characters', '/' + 'a'.repeat(1999), '/'],
+  ['2,000 characters', `/${'a'.repeat(1999)}`, '/'],
 ];
 
 for (const [name, next, expected] of cases) {

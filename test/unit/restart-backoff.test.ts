@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RestartBackoff } from '../../server/db/restart-backoff.ts';
+import { RestartBackoff } from '../../server/db/embedded/restart-backoff.ts';
 
 test('a database that keeps dying is retried after 0.5 s, doubling up to 30 s, and never given up on', () => {
   const backoff = new RestartBackoff();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderMarkdown } from '../server/render/markdown.ts';
+import { renderMarkdown } from '../../server/render/markdown.ts';
 
 test('Markdown formatting becomes HTML', () => {
   assert.equal(renderMarkdown('Goal for **Team A**!'), '<p>Goal for <strong>Team A</strong>!</p>\n');
