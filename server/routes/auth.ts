@@ -5,6 +5,7 @@ import { LoginThrottle } from '../auth/login-throttle.ts';
 import { safeNext } from '../auth/login-next.ts';
 import { BUSY_RETRY_AFTER_S, PasswordChecksBusy } from '../auth/password-checks.ts';
 import { knownBrowserFor, startSession } from '../plugins/sessions.ts';
+import type { UserRecord } from '../auth/types.ts';
 
 // `next` is checked by safeNext, which sends anything odd or overlong home: a long or strange link
 // still shows the login form instead of an error page.
@@ -45,7 +46,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
         request.log.info({ name, retryAfter: wait.retryAfterSeconds }, 'login throttled');
         return loginPage(429, wait.message, wait.retryAfterSeconds);
       }
-      let user;
+      let user: UserRecord | null;
       try {
         user = await app.livelog.users.authenticate(name, password);
       } catch (error) {
