@@ -19,20 +19,20 @@ import { MongoPresence } from './live/presence-mongo.ts';
 import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
-import { registerSecurity } from './plugins/security.ts';
-import { requestIdGenerator, trustedProxies } from './plugins/proxies.ts';
-import { registerChangeGuards } from './plugins/changes.ts';
-import { registerSessions } from './plugins/sessions.ts';
-import { clientErrorHandler, registerErrors } from './plugins/errors.ts';
-import { registerAssets } from './plugins/assets.ts';
-import { healthRoutes } from './routes/health.ts';
-import { mediaRoutes } from './routes/media.ts';
-import { authRoutes } from './routes/auth.ts';
-import { pageRoutes } from './routes/pages.ts';
-import { authorRoutes } from './routes/author.ts';
-import { adminRoutes } from './routes/admin.ts';
-import { liveRoutes } from './routes/live.ts';
-import { apiRoutes } from './routes/api.ts';
+import { registerSecurity } from './http/plugins/security.ts';
+import { requestIdGenerator, trustedProxies } from './http/plugins/proxies.ts';
+import { registerChangeGuards } from './http/plugins/changes.ts';
+import { registerSessions } from './http/plugins/sessions.ts';
+import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
+import { registerAssets } from './http/plugins/assets.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { mediaRoutes } from './http/routes/media.ts';
+import { authRoutes } from './http/routes/auth.ts';
+import { pageRoutes } from './http/routes/pages.ts';
+import { authorRoutes } from './http/routes/author.ts';
+import { adminRoutes } from './http/routes/admin.ts';
+import { liveRoutes } from './http/routes/live.ts';
+import { apiRoutes } from './http/routes/api.ts';
 
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {

@@ -5,7 +5,7 @@ import { loadStreamProjection } from '../server/log/projection.ts';
 import { publishPost, setAuthor } from '../server/log/commands.ts';
 import { Streams } from '../server/log/streams.ts';
 import type { LivelogError } from '../server/errors.ts';
-import { statusOf } from '../server/plugins/errors.ts';
+import { statusOf } from '../server/http/plugins/errors.ts';
 import { testDatabase } from './helpers.ts';
 
 let database: Awaited<ReturnType<typeof testDatabase>>;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseUnavailable, LivelogError, PostTooLong, StalePost, StreamNotFound } from '../../server/errors.ts';
-import { statusOf } from '../../server/plugins/errors.ts';
+import { statusOf } from '../../server/http/plugins/errors.ts';
 
 test('a domain error carries its code and a message with its details, and keeps its cause for the logs', () => {
   const cause = new Error('connection reset');

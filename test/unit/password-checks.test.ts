@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PasswordChecks, PasswordChecksBusy } from '../../server/auth/password-checks.ts';
-import { statusOf } from '../../server/plugins/errors.ts';
+import { statusOf } from '../../server/http/plugins/errors.ts';
 
 function gate() {
   let open!: () => void;

@@ -3,8 +3,8 @@ import helmet from '@fastify/helmet';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import multipart from '@fastify/multipart';
-import { PhotosNotAccepted, UploadTooLarge } from '../errors.ts';
-import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../media/images.ts';
+import { PhotosNotAccepted, UploadTooLarge } from '../../errors.ts';
+import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../../media/images.ts';
 
 /** All the photos of one request together. Less than four full-size ones (a phone photo is a few
  *  MB), so that LIVELOG_MAX_UPLOADS slots times this is what uploads can hold in memory at worst. */

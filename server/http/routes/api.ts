@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { AdminOnly, PostNotFound } from '../errors.ts';
-import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../log/commands.ts';
-import type { CurrentState } from '../log/fold.ts';
-import type { AppendResult } from '../log/projection.ts';
-import { parseResumePoint, replayAfter } from '../log/resume.ts';
-import { postHtml } from '../render/post-html.ts';
-import { actorOf } from '../auth/users.ts';
+import { AdminOnly, PostNotFound } from '../../errors.ts';
+import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../../log/commands.ts';
+import type { CurrentState } from '../../log/fold.ts';
+import type { AppendResult } from '../../log/projection.ts';
+import { parseResumePoint, replayAfter } from '../../log/resume.ts';
+import { postHtml } from '../../render/post-html.ts';
+import { actorOf } from '../../auth/users.ts';
 import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
-import { storePhotos } from '../media/images.ts';
+import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { renderView } from '../render/views.ts';
+import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { MAX_BODY_LENGTH } from '../log/commands.ts';
-import { postHtml } from '../render/post-html.ts';
+import { MAX_BODY_LENGTH } from '../../log/commands.ts';
+import { postHtml } from '../../render/post-html.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 
 const PAGE_SIZE = 50;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import type { UserRecord } from '../auth/types.ts';
-import { UploadsBusy } from '../errors.ts';
+import type { UserRecord } from '../../auth/types.ts';
+import { UploadsBusy } from '../../errors.ts';
 import { sessionUser } from './sessions.ts';
 
 // Guards for every route that changes something, run in `onRequest`: before a byte of the body is

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { Type, type Static } from '@sinclair/typebox';
-import { parseResumePoint, replayAfter } from '../log/resume.ts';
-import { websocketTransport } from '../live/websocket.ts';
-import { sseTransport } from '../live/sse.ts';
+import { parseResumePoint, replayAfter } from '../../log/resume.ts';
+import { websocketTransport } from '../../live/websocket.ts';
+import { sseTransport } from '../../live/sse.ts';
 import { sendError } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
-import type { StreamProjection } from '../log/projection.ts';
+import type { StreamProjection } from '../../log/projection.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrf from '@fastify/csrf-protection';
-import type { Database } from '../db/database.ts';
-import { MongoSessionStore, sessionSecret, sessionsOf } from '../auth/session-store.ts';
-import type { UserRecord } from '../auth/types.ts';
+import type { Database } from '../../db/database.ts';
+import { MongoSessionStore, sessionSecret, sessionsOf } from '../../auth/session-store.ts';
+import type { UserRecord } from '../../auth/types.ts';
 
 declare module 'fastify' {
   interface Session {

@@ -11,9 +11,9 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
 } from 'mongodb';
-import type { DatabaseHealth } from '../db/database.ts';
-import { BrokenMultipart, DatabaseUnavailable, type ErrorCode, LivelogError } from '../errors.ts';
-import { renderView } from '../render/views.ts';
+import type { DatabaseHealth } from '../../db/database.ts';
+import { BrokenMultipart, DatabaseUnavailable, type ErrorCode, LivelogError } from '../../errors.ts';
+import { renderView } from '../../render/views.ts';
 
 /** The HTTP status each of Livelog's own errors answers with (the catalogue is server/errors.ts). */
 const STATUS: Record<ErrorCode, number> = {

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { actorOf } from '../auth/users.ts';
-import { PostNotFound } from '../errors.ts';
-import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../log/commands.ts';
-import type { AppendResult, StreamProjection } from '../log/projection.ts';
-import type { Actor } from '../log/records.ts';
+import { actorOf } from '../../auth/users.ts';
+import { PostNotFound } from '../../errors.ts';
+import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../../log/commands.ts';
+import type { AppendResult, StreamProjection } from '../../log/projection.ts';
+import type { Actor } from '../../log/records.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
-import { storePhotos } from '../media/images.ts';
+import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers

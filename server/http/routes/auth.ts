@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { renderView } from '../render/views.ts';
-import { LoginThrottle } from '../auth/login-throttle.ts';
-import { safeNext } from '../auth/login-next.ts';
-import { BUSY_RETRY_AFTER_S, PasswordChecksBusy } from '../auth/password-checks.ts';
+import { renderView } from '../../render/views.ts';
+import { LoginThrottle } from '../../auth/login-throttle.ts';
+import { safeNext } from '../../auth/login-next.ts';
+import { BUSY_RETRY_AFTER_S, PasswordChecksBusy } from '../../auth/password-checks.ts';
 import { knownBrowserFor, startSession } from '../plugins/sessions.ts';
-import type { UserRecord } from '../auth/types.ts';
+import type { UserRecord } from '../../auth/types.ts';
 
 // `next` is checked by safeNext, which sends anything odd or overlong home: a long or strange link
 // still shows the login form instead of an error page.

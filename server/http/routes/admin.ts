@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { renderView } from '../render/views.ts';
+import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { actorOf, NAME_PATTERN, type UserChange } from '../auth/users.ts';
-import { UserNotFound } from '../errors.ts';
-import type { UserRecord } from '../auth/types.ts';
-import { setAuthor } from '../log/commands.ts';
-import { SLUG_PATTERN } from '../log/records.ts';
+import { actorOf, NAME_PATTERN, type UserChange } from '../../auth/users.ts';
+import { UserNotFound } from '../../errors.ts';
+import type { UserRecord } from '../../auth/types.ts';
+import { setAuthor } from '../../log/commands.ts';
+import { SLUG_PATTERN } from '../../log/records.ts';
 import { SlugParams } from './schemas.ts';
 import { changerOf } from '../plugins/changes.ts';
 

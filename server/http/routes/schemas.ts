@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { SLUG_PATTERN } from '../log/records.ts';
-import { MAX_ALT_LENGTH, MAX_PHOTOS_PER_POST } from '../media/images.ts';
+import { SLUG_PATTERN } from '../../log/records.ts';
+import { MAX_ALT_LENGTH, MAX_PHOTOS_PER_POST } from '../../media/images.ts';
 
 // Schemas more than one route uses: each is the validation, the type and the documentation at once.
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { MediaNotFound } from '../errors.ts';
-import type { StreamProjection } from '../log/projection.ts';
+import { MediaNotFound } from '../../errors.ts';
+import type { StreamProjection } from '../../log/projection.ts';
 import { SlugParams } from './schemas.ts';
 
 const MediaParams = Type.Object({ slug: SlugParams.properties.slug, file: Type.String({ pattern: '^[0-9a-f]{64}\\.webp$' }) });
