@@ -22,6 +22,9 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'livelog' } });
   // Requests' errors are answered by Fastify's error handler, one request at a time. A promise that
   // nobody awaited is a bug to log, not a reason to drop every viewer: the process stays up.
+  if (process.env.LIVELOG_TEST_CHEAP_PASSWORDS === '1') {
+    logger.warn('LIVELOG_TEST_CHEAP_PASSWORDS is set: new passwords are hashed at a test cost; never set it on a real server');
+  }
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it)'));
   // A thrown error nobody caught leaves the process in an unknown state: log it and exit, so the
   // supervisor (deploy/livelog.service) starts a clean one and viewers resume by seq.

@@ -24,3 +24,7 @@ export type PostFrame = Extract<Frame, { t: 'post' | 'edit' }>;
 export const CLOSE_GOING_AWAY = 1001;
 /** Websocket close code: the stream does not exist (any more); trying again will not help. */
 export const CLOSE_STREAM_GONE = 4404;
+/** Websocket close code: the resume point (`since`) is malformed. */
+export const CLOSE_BAD_RESUME_POINT = 4400;
+/** Websocket close code: the database is down and this stream is not in memory; try again later. */
+export const CLOSE_UNAVAILABLE = 4503;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ViewerTransport } from './transport.ts';
+import { CLOSE_GOING_AWAY } from '../../shared/protocol.ts';
 
 /** Close code for a viewer that broke the rules (RFC 6455: policy violation). */
 export const CLOSE_POLICY_VIOLATION = 1008;
@@ -75,7 +76,7 @@ export function websocketTransport(socket: WebSocket, tcp: Socket, budget = new 
     },
     onAlive: (callback) => (aliveCallback = callback),
     onClose: (callback) => socket.on('close', callback),
-    close: (reason) => socket.close(1001, reason),
+    close: (reason) => socket.close(CLOSE_GOING_AWAY, reason),
     terminate: () => socket.terminate(),
   };
 }

@@ -6,15 +6,12 @@ import { websocketTransport } from '../../live/websocket.ts';
 import { sseTransport } from '../../live/sse.ts';
 import { sendError } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
+import { CLOSE_BAD_RESUME_POINT, CLOSE_STREAM_GONE, CLOSE_UNAVAILABLE } from '../../../shared/protocol.ts';
 import type { StreamProjection } from '../../log/projection.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
 
-// Close codes in the application range (4000-4999) tell the client not to retry blindly.
-const CLOSE_NOT_FOUND = 4404;
-const CLOSE_BAD_REQUEST = 4400;
-const CLOSE_UNAVAILABLE = 4503;
 
 /**
  * A place for the viewer, taken before the upgrade (or the event stream) and given back when the
@@ -50,7 +47,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       // Listening from the first moment: messages sent while the stream loads count too.
       const transport = websocketTransport(socket, request.raw.socket);
       const point = parseResumePoint(request.query.since);
-      if (!point) return socket.close(CLOSE_BAD_REQUEST, 'since must be SEQ or EPOCH.SEQ');
+      if (!point) return socket.close(CLOSE_BAD_RESUME_POINT, 'since must be SEQ or EPOCH.SEQ');
       let projection: StreamProjection | null;
       try {
         projection = await app.livelog.projections.get(request.params.slug);
@@ -58,7 +55,7 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
         request.log.warn({ err: error }, 'live: stream could not be loaded');
         return socket.close(CLOSE_UNAVAILABLE, 'database unavailable');
       }
-      if (!projection) return socket.close(CLOSE_NOT_FOUND, 'no such stream');
+      if (!projection) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
       if (socket.readyState !== socket.OPEN) return;
       app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
