@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { websocketViewer } from './viewer.ts';
 import { testApp, type TestApp } from './helpers.ts';
@@ -97,4 +98,33 @@ test('each post is serialised once for all viewers: every viewer receives the id
   assert.equal(new Set(frames).size, 1);
   assert.equal(viewers[0]!.changes().length, 1);
   for (const v of viewers) v.close();
+});
+
+test('viewers that leave while their stream is still loading are not counted, and do not keep it open', async () => {
+  // A stream no one has opened yet: every request waits for the same load, and each client is gone
+  // before it ends. Their close fired before any transport listened for it.
+  const slug = 'cold-start';
+  await t.app.livelog.streams.create(slug, 'Cold start', t.author._id);
+  const [host, port] = base.split(':');
+  const leaving = Array.from({ length: 100 }, (_, i) => {
+    const path = i % 2 ? `/s/${slug}/events` : `/s/${slug}/live`;
+    const upgrade = i % 2 ? '' : 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
+    return new Promise<void>((resolve) => {
+      const socket = connect(Number(port), host, () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: ${base}\r\n${upgrade}\r\n`);
+        setTimeout(() => socket.destroy(), 2);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', () => {});
+    });
+  });
+  await Promise.all(leaving);
+  const stays = await websocketViewer(base, slug, '0');
+  await stays.waitFor((frames) => frames.length >= 1); // its hello
+  await new Promise((r) => setTimeout(r, 300)); // any late detach has happened by now
+  assert.equal(t.app.livelog.hub.viewerCount(slug), 1, 'only the viewer who stayed');
+  stays.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(t.app.livelog.hub.viewerCount(slug), 0);
+  assert.equal(t.app.livelog.hub.isWatched(slug), false, 'an empty stream can be dropped from memory again');
 });

@@ -23,6 +23,7 @@ export function sseTransport(response: ServerResponse, epoch: string): ViewerTra
   };
   response.on('close', markClosed);
   response.on('error', markClosed);
+  if (response.destroyed) closed = true;
   const tcp = response.socket;
   return {
     send: (frame, seq) => {
@@ -35,7 +36,8 @@ export function sseTransport(response: ServerResponse, epoch: string): ViewerTra
     // buffer or no progress in what the kernel takes (the hub's stall rule) instead.
     probe: () => aliveCallback?.(),
     onAlive: (callback) => (aliveCallback = callback),
-    onClose: (callback) => closeCallbacks.push(callback),
+    // Told even when the peer left before anyone asked: the hub must detach every viewer it attaches.
+    onClose: (callback) => (closed ? queueMicrotask(callback) : closeCallbacks.push(callback)),
     close: () => response.end(),
     terminate: () => response.destroy(),
   };

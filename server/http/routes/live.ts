@@ -72,6 +72,9 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       if (!point) return reply.badRequest('since (or Last-Event-ID) must be SEQ or EPOCH.SEQ');
       const projection = await app.livelog.projections.require(request.params.slug);
       reply.hijack();
+      // The viewer may have left while the stream loaded: its close has fired already, and a viewer
+      // attached now would never be detached (a count that only grows, a stream never dropped).
+      if (reply.raw.destroyed || request.raw.socket.destroyed) return;
       app.livelog.hub.attach(projection, sseTransport(reply.raw, projection.stream.epoch), replayAfter(point, projection));
     },
   );
