@@ -85,6 +85,14 @@ test('broken, oversized and wrongly typed requests get a clear 4xx', async () =>
       () => api('/posts', '--XYZ\r\nContent-Disposition: form-data; name="body"\r\n\r\nhello', { 'content-type': 'multipart/form-data; boundary=XYZ' }),
       400,
     ],
+    [
+      'a photo cut off before its closing boundary',
+      () =>
+        api('/posts', Buffer.concat([Buffer.from('--XYZ\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'), Buffer.alloc(4096, 0xff)]), {
+          'content-type': 'multipart/form-data; boundary=XYZ',
+        }),
+      400,
+    ],
     ['a huge bearer token', () => api('/posts', '{"body":"x"}', { authorization: `Bearer ${'a'.repeat(5000)}` }), 401],
   ];
   for (const [what, send, expected] of cases) {

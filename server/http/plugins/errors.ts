@@ -70,12 +70,16 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
   await app.register(sensible);
 
   app.setErrorHandler((raw: FastifyError, request, reply) => {
-    const error = isDatabaseOutage(raw, request.server.livelog.database) ? new DatabaseUnavailable({ cause: raw }) : isBrokenMultipart(raw) ? new BrokenMultipart({ cause: raw }) : raw;
+    // (Not request.raw.destroyed: a request stream is destroyed as soon as its body has been read.)
+    const clientGone = Boolean(request.raw.socket?.destroyed);
+    // A body that ends before its multipart closing boundary looks to the parser like a client that
+    // left; while the client is still there to read an answer, it is a broken body.
+    const brokenMultipart = isBrokenMultipart(raw) || (isClientAbort(raw) && !clientGone && request.isMultipart());
+    const error = isDatabaseOutage(raw, request.server.livelog.database) ? new DatabaseUnavailable({ cause: raw }) : brokenMultipart ? new BrokenMultipart({ cause: raw }) : raw;
     const statusCode = statusOf(error);
     // Livelog's own 5xx (database down, too busy) are conditions, not bugs: said, and logged as such.
     const exposed = statusCode < 500 || error instanceof LivelogError || Boolean(error.code?.startsWith('LIVELOG_'));
-    // (Not request.raw.destroyed: a request stream is destroyed as soon as its body has been read.)
-    if (isClientAbort(raw) || request.raw.socket?.destroyed) {
+    if (clientGone) {
       // The client went away mid-request (an upload abandoned): nobody to answer, nothing broken.
       request.log.info({ code: raw.code, message: raw.message }, 'client went away');
       if (reply.raw.destroyed) return;
