@@ -2,7 +2,7 @@ import { format } from 'node:util';
 
 // Every error Livelog raises on purpose, by code, with the message its reader sees (safe to show:
 // it names what was wrong, never internals). Codes are what clients act on, so they never change.
-// Which HTTP status each one answers with is the HTTP edge's business: server/plugins/errors.ts.
+// Which HTTP status each one answers with is the HTTP edge's business: server/http/plugins/errors.ts.
 const MESSAGES = {
   // The log: streams, changes, posts.
   LIVELOG_STREAM_NOT_FOUND: 'No stream named "%s"',
