@@ -1,6 +1,6 @@
 import { envSchema } from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
-import { trustedProxies } from './http/plugins/proxies.ts';
+import { trustedProxies } from './proxy-trust.ts';
 
 // Every setting Livelog reads from the environment, checked once at start: a bad value stops the
 // process with a message naming it, instead of failing later in the middle of an event.

@@ -2,7 +2,7 @@ import { format } from 'node:util';
 
 // Every error Livelog raises on purpose, by code, with the message its reader sees (safe to show:
 // it names what was wrong, never internals). Codes are what clients act on, so they never change.
-// Which HTTP status each one answers with is the HTTP edge's business: server/plugins/errors.ts.
+// Which HTTP status each one answers with is the HTTP edge's business: server/http/plugins/errors.ts.
 const MESSAGES = {
   // The log: streams, changes, posts.
   LIVELOG_STREAM_NOT_FOUND: 'No stream named "%s"',
@@ -34,6 +34,10 @@ const MESSAGES = {
   LIVELOG_TOKEN_NOT_FOUND: 'No token with id "%s"',
   LIVELOG_INVALID_TOKEN_ID: 'A token id is 8 to 64 hexadecimal characters',
   LIVELOG_PASSWORD_CHECKS_BUSY: 'Too many log-ins at once; try again in %s seconds',
+  LIVELOG_RATE_LIMITED: 'Too many changes in a minute from this user; try again in %s',
+  // Live viewers.
+  LIVELOG_TOO_MANY_VIEWERS: 'This server has as many live viewers as it can take; try again shortly',
+  LIVELOG_TOO_MANY_VIEWERS_FROM_ADDRESS: 'Too many live connections from your address; try again shortly',
   // Photos and uploads.
   LIVELOG_NOT_AN_IMAGE: 'That file is not a photo Livelog accepts (JPEG, PNG, WebP, GIF, AVIF or HEIF; no SVG)',
   LIVELOG_IMAGE_TOO_LARGE: 'A photo may have at most %s megapixels',
@@ -104,6 +108,9 @@ export const OwnAccount = errorFor('LIVELOG_OWN_ACCOUNT');
 export const TokenNotFound = errorFor('LIVELOG_TOKEN_NOT_FOUND');
 export const InvalidTokenId = errorFor('LIVELOG_INVALID_TOKEN_ID');
 export const PasswordChecksBusy = errorFor('LIVELOG_PASSWORD_CHECKS_BUSY');
+export const RateLimited = errorFor('LIVELOG_RATE_LIMITED');
+export const TooManyViewers = errorFor('LIVELOG_TOO_MANY_VIEWERS');
+export const TooManyViewersFromAddress = errorFor('LIVELOG_TOO_MANY_VIEWERS_FROM_ADDRESS');
 export const NotAnImage = errorFor('LIVELOG_NOT_AN_IMAGE');
 export const ImageTooLarge = errorFor('LIVELOG_IMAGE_TOO_LARGE');
 export const TooManyPhotos = errorFor('LIVELOG_TOO_MANY_PHOTOS');

@@ -22,6 +22,8 @@ export type PostFrame = Extract<Frame, { t: 'post' | 'edit' }>;
 
 /** Websocket close code: the server is shutting down or restarting, and will be back. */
 export const CLOSE_GOING_AWAY = 1001;
+/** Websocket close code: a viewer broke the rules, e.g. sent messages (RFC 6455: policy violation). */
+export const CLOSE_POLICY_VIOLATION = 1008;
 /** Websocket close code: the stream does not exist (any more); trying again will not help. */
 export const CLOSE_STREAM_GONE = 4404;
 /** Websocket close code: the resume point (`since`) is malformed. */

@@ -1,7 +1,7 @@
 /** Where a `next` leads when it is missing or not safe to follow. */
 export const HOME = '/';
 /** Longer than any page of ours needs: a longer `next` is someone probing, not a link. */
-export const MAX_NEXT_LENGTH = 1000;
+const MAX_NEXT_LENGTH = 1000;
 
 const BASE = 'http://livelog.invalid';
 // Control, format (zero-width, bidi), line and paragraph separators, and backslashes: browsers

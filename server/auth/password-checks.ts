@@ -1,7 +1,5 @@
 import { PasswordChecksBusy } from '../errors.ts';
 
-export { PasswordChecksBusy };
-
 /** Seconds a refused login is told to wait: the queue drains in about that. */
 export const BUSY_RETRY_AFTER_S = 2;
 

@@ -1,7 +1,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
-export const MIN_PASSWORD_LENGTH = 10;
+const MIN_PASSWORD_LENGTH = 10;
 /** zxcvbn's "safely unguessable" (about 10^8 guesses and more): enough behind a throttled login. */
 const MIN_SCORE = 3;
 /** zxcvbn's time grows fast with length (0.6 s for 256 characters) and it runs on the event loop;

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { TooManyViewers, TooManyViewersFromAddress } from '../errors.ts';
 
-/** Why a live connection was refused: the status to answer and how long the client should wait. */
-export interface Refusal {
-  statusCode: 429 | 503;
-  code: string;
-  message: string;
-  retryAfterSeconds: number;
-}
+/** Why a live connection was refused: a catalogue error (its HTTP status is the HTTP edge's business). */
+export type Refusal = InstanceType<typeof TooManyViewers> | InstanceType<typeof TooManyViewersFromAddress>;
 
 /** Room kept for the database, log files, uploads and ordinary page requests. */
 const FILE_RESERVE = 1024;
@@ -39,17 +35,17 @@ export class ViewerAdmission {
     private readonly maxViewers: number,
     private readonly maxPerAddress: number,
     /** How long a refused client should wait; the page's script adds its own jittered backoff. */
-    private readonly retryAfterSeconds = 10,
+    readonly retryAfterSeconds = 10,
   ) {}
 
   /** A release function for an admitted viewer, or why it is refused. */
   admit(address: string): (() => void) | Refusal {
     if (this.total >= this.maxViewers) {
-      return { statusCode: 503, code: 'LIVELOG_TOO_MANY_VIEWERS', message: 'This server has as many live viewers as it can take; try again shortly', retryAfterSeconds: this.retryAfterSeconds };
+      return new TooManyViewers();
     }
     const held = this.perAddress.get(address) ?? 0;
     if (held >= this.maxPerAddress) {
-      return { statusCode: 429, code: 'LIVELOG_TOO_MANY_VIEWERS_FROM_ADDRESS', message: 'Too many live connections from your address; try again shortly', retryAfterSeconds: this.retryAfterSeconds };
+      return new TooManyViewersFromAddress();
     }
     this.perAddress.set(address, held + 1);
     this.total++;

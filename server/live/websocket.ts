@@ -2,10 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ViewerTransport } from './transport.ts';
-import { CLOSE_GOING_AWAY } from '../../shared/protocol.ts';
-
-/** Close code for a viewer that broke the rules (RFC 6455: policy violation). */
-export const CLOSE_POLICY_VIOLATION = 1008;
+import { CLOSE_GOING_AWAY, CLOSE_POLICY_VIOLATION } from '../../shared/protocol.ts';
 
 /**
  * What a viewer may send. The page's script sends nothing on the socket, so anything beyond a few

@@ -12,7 +12,7 @@ export interface ProjectionsOptions {
   /** How often to probe every watched stream for changes other processes appended; also how
    *  stale an unwatched one may be before its next use probes first. */
   catchUpMs: number;
-  /** Told of every change this process appends (the relay rings other instances' doorbells). */
+  /** Told of every change this process appends (app.ts rings the doorbell, so other instances hear of it). */
   onAppended?: (stream: string, seq: number) => void;
   watched?: WatchedStreams;
   /** Projections kept past which the least recently used one without viewers is dropped. */

@@ -13,7 +13,7 @@ const STYLESHEET_PATH = fileURLToPath(new URL('../../client/livelog.css', import
 const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true, autoTrim: false });
 
 /** Times are shown in UTC on the server side; the page's script turns them into local time. */
-export function formatTime(date: Date): string {
+function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 

@@ -4,6 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defaultMaxViewers, ViewerAdmission, type Refusal } from '../../server/live/admission.ts';
+import { TooManyViewers, TooManyViewersFromAddress } from '../../server/errors.ts';
+import { statusOf } from '../../server/http/plugins/errors.ts';
 import { InboundBudget } from '../../server/live/websocket.ts';
 
 const admitted = (result: (() => void) | Refusal) => {
@@ -15,12 +17,14 @@ test('one address gets at most its share of live connections (429), everyone tog
   const admission = new ViewerAdmission(5, 3);
   const releases = [admitted(admission.admit('10.0.0.1')), admitted(admission.admit('10.0.0.1')), admitted(admission.admit('10.0.0.1'))];
   const perAddress = admission.admit('10.0.0.1') as Refusal;
-  assert.equal(perAddress.statusCode, 429);
-  assert.ok(perAddress.retryAfterSeconds > 0);
+  assert.ok(perAddress instanceof TooManyViewersFromAddress);
+  assert.equal(statusOf(perAddress), 429);
+  assert.ok(admission.retryAfterSeconds > 0);
   admitted(admission.admit('10.0.0.2'));
   admitted(admission.admit('10.0.0.3'));
   const total = admission.admit('10.0.0.4') as Refusal;
-  assert.equal(total.statusCode, 503);
+  assert.ok(total instanceof TooManyViewers);
+  assert.equal(statusOf(total), 503);
   releases[0]!();
   admitted(admission.admit('10.0.0.4'));
 });

@@ -38,6 +38,8 @@ const graph = new Map(files.map((file) => [file, importsOf(file)]));
 /** Layers of the server, lowest first: a file may import its own layer or lower ones only. */
 const LAYERS = ['server/db/', 'server/log/', 'server/live/', 'server/http/'];
 const layerOf = (file: string) => LAYERS.findIndex((prefix) => file.startsWith(prefix));
+/** Where the server is put together: the only files outside the layers that may import them all. */
+const ROOTS = ['server/app.ts', 'server/main.ts'];
 
 test('server imports run one way: http -> live -> log -> db, never back', () => {
   const upward: string[] = [];
@@ -45,6 +47,15 @@ test('server imports run one way: http -> live -> log -> db, never back', () => 
     const from = layerOf(file);
     if (from < 0) continue;
     for (const target of local) if (layerOf(target) > from) upward.push(`${file} -> ${target}`);
+  }
+  assert.deepEqual(upward, []);
+});
+
+test('the rest of the server (config, errors, auth, media, render, ...) sits below http and live', () => {
+  const upward: string[] = [];
+  for (const [file, { local }] of graph) {
+    if (!file.startsWith('server/') || layerOf(file) >= 0 || ROOTS.includes(file)) continue;
+    for (const target of local) if (/^server\/(http|live)\//.test(target)) upward.push(`${file} -> ${target}`);
   }
   assert.deepEqual(upward, []);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PasswordChecks, PasswordChecksBusy } from '../../server/auth/password-checks.ts';
+import { PasswordChecks } from '../../server/auth/password-checks.ts';
+import { PasswordChecksBusy } from '../../server/errors.ts';
 import { statusOf } from '../../server/http/plugins/errors.ts';
 
 function gate() {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { UserRecord } from '../../auth/types.ts';
-import { UploadsBusy } from '../../errors.ts';
+import { RateLimited, UploadsBusy } from '../../errors.ts';
+import { statusOf } from './errors.ts';
 import { sessionUser } from './sessions.ts';
 
 // Guards for every route that changes something, run in `onRequest`: before a byte of the body is
@@ -88,12 +89,10 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     max: config.LIVELOG_CHANGES_PER_MINUTE,
     timeWindow: 60_000,
     keyGenerator: (request: FastifyRequest) => `changes:${request.changer?._id ?? request.ip}`,
-    errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) => ({
-      statusCode: 429,
-      code: 'LIVELOG_RATE_LIMITED',
-      error: 'Too Many Requests',
-      message: `Too many changes in a minute from this user; try again in ${context.after}`,
-    }),
+    errorResponseBuilder: (_request: FastifyRequest, context: { after: string }) => {
+      const error = new RateLimited(context.after);
+      return { statusCode: statusOf(error), code: error.code, error: 'Too Many Requests', message: error.message };
+    },
   });
   const budget: onRequestHookHandler = async function (request, reply) {
     try {

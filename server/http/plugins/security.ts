@@ -8,7 +8,7 @@ import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../../media/images.ts';
 
 /** All the photos of one request together. Less than four full-size ones (a phone photo is a few
  *  MB), so that LIVELOG_MAX_UPLOADS slots times this is what uploads can hold in memory at worst. */
-export const MAX_REQUEST_UPLOAD_BYTES = 25 * 1024 * 1024;
+const MAX_REQUEST_UPLOAD_BYTES = 25 * 1024 * 1024;
 
 declare module 'fastify' {
   interface FastifyRequest {

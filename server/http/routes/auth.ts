@@ -3,7 +3,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../../render/views.ts';
 import { LoginThrottle } from '../../auth/login-throttle.ts';
 import { safeNext } from '../../auth/login-next.ts';
-import { BUSY_RETRY_AFTER_S, PasswordChecksBusy } from '../../auth/password-checks.ts';
+import { BUSY_RETRY_AFTER_S } from '../../auth/password-checks.ts';
+import { PasswordChecksBusy } from '../../errors.ts';
 import { knownBrowserFor, startSession } from '../plugins/sessions.ts';
 import type { UserRecord } from '../../auth/types.ts';
 

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { DatabaseUnavailable } from '../../errors.ts';
+import { statusOf } from '../plugins/errors.ts';
 
 /** How long readiness waits for the database; a probe must answer even if a ping never does. */
 const READY_TIMEOUT_MS = 2000;
@@ -12,7 +14,8 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
   // one is being restarted meanwhile) and 200 again by itself once it answers.
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     if (await app.livelog.database.ping(READY_TIMEOUT_MS)) return { ok: true };
+    const error = new DatabaseUnavailable();
     reply.header('retry-after', '5');
-    return reply.code(503).send({ ok: false, code: 'LIVELOG_DATABASE_UNAVAILABLE', message: 'The database is not answering' });
+    return reply.code(statusOf(error)).send({ ok: false, code: error.code, message: error.message });
   });
 }
