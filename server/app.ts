@@ -20,7 +20,6 @@ import { Users } from './auth/users.ts';
 import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
 import { registerSecurity } from './http/plugins/security.ts';
-import { HttpViewerAdmission } from './http/admission.ts';
 import { requestIdGenerator } from './http/plugins/proxies.ts';
 import { trustedProxies } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
@@ -47,7 +46,7 @@ export interface Livelog {
   streams: Streams;
   hub: ProjectionHub;
   /** Places for live connections, per client address and in all. */
-  admission: HttpViewerAdmission;
+  admission: ViewerAdmission;
   users: Users;
   tokens: Tokens;
   images: Images;
@@ -125,7 +124,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     purge: (stream, postId) => purgePost(store, images, stream, postId),
     streams: new Streams(store),
     hub,
-    admission: new HttpViewerAdmission(new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS)),
+    admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
     users: new Users(database),
     tokens: new Tokens(database),
     images,

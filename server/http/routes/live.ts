@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { parseResumePoint, replayAfter } from '../../log/resume.ts';
 import { websocketTransport } from '../../live/websocket.ts';
 import { sseTransport } from '../../live/sse.ts';
-import { sendError } from '../plugins/errors.ts';
+import { sendError, statusOf } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
 import { CLOSE_BAD_RESUME_POINT, CLOSE_STREAM_GONE, CLOSE_UNAVAILABLE } from '../../../shared/protocol.ts';
 import type { StreamProjection } from '../../log/projection.ts';
@@ -24,8 +24,8 @@ async function admitViewer(request: FastifyRequest, reply: FastifyReply) {
     return;
   }
   request.log.info({ code: admitted.code, address: request.ip }, 'live connection refused');
-  reply.header('retry-after', String(admitted.retryAfterSeconds));
-  return sendError(request, reply, admitted.statusCode, admitted.code, admitted.message);
+  reply.header('retry-after', String(request.server.livelog.admission.retryAfterSeconds));
+  return sendError(request, reply, statusOf(admitted), admitted.code, admitted.message);
 }
 
 /** Browsers send Origin on websockets and do not apply CORS to them: refuse other sites' pages. */
