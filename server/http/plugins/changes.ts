@@ -76,7 +76,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     const user = await sessionUser(request);
     if (!user) {
       refuseEarly(request, reply);
-      if ((request.headers.accept ?? '').includes('application/json')) {
+      if (wantsJson(request)) {
         return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
       }
       const { slug } = request.params as { slug?: string };
@@ -132,4 +132,9 @@ export function changerOf(request: FastifyRequest): UserRecord {
 function refuseEarly(request: FastifyRequest, reply: FastifyReply): void {
   const length = Number(request.headers['content-length'] ?? 0);
   if (length > 0 || request.headers['transfer-encoding']) reply.header('connection', 'close');
+}
+
+/** The page's script asks for JSON (answers and refusals it can show in place); a plain form gets pages. */
+export function wantsJson(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').includes('application/json');
 }

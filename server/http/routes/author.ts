@@ -7,7 +7,7 @@ import type { AppendResult, StreamProjection } from '../../log/projection.ts';
 import type { Actor } from '../../log/records.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
-import { changerOf, guardChanges } from '../plugins/changes.ts';
+import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -21,10 +21,6 @@ const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })
 const PinForm = Form({ pinned: Type.Union([Type.Literal('true'), Type.Literal('false')]) });
 const DeleteForm = Form({ baseSeq: Type.Optional(Seq) });
 const StatusForm = Form({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) });
-
-function wantsJson(request: FastifyRequest): boolean {
-  return (request.headers.accept ?? '').includes('application/json');
-}
 
 /**
  * Runs an author's change: the group's guards have already found who is signed in (before the
