@@ -26,12 +26,19 @@ export interface PostSnapshot {
   createdAt: Date;
   createdSeq: number;
   pinned: boolean;
+  /** A key moment (a goal, a result): listed at the top of the page and announced to subscribers. */
+  key?: boolean;
+  /** An optional one-line headline, plain text, shown above the body. */
+  headline?: string;
   editedAt?: Date;
   /** Photos, shown below the text in this order. */
   media?: MediaRef[];
 }
 
 export type StreamStatus = 'live' | 'ended';
+
+/** The order a stream's page shows its posts in: the stream's setting, which a reader may override. */
+export type PostOrder = 'newest' | 'oldest';
 
 /**
  * post: created; edit: new text; pin: pinned or unpinned; delete: gone; status: started or ended;
@@ -75,6 +82,8 @@ export interface StreamRecord {
   description: string;
   /** Changes when a stream is re-created, so a resume point from an older life is not trusted. */
   epoch: string;
+  /** The order readers see by default; absent on streams made before the setting existed (newest). */
+  order?: PostOrder;
   createdBy: string;
   createdAt: Date;
 }
