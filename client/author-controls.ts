@@ -27,11 +27,19 @@ export class AuthorControls {
     const id = article.dataset.postId ?? '';
     const own = this.admin || article.dataset.author === this.userName;
     const pinned = article.dataset.pinned === 'true';
+    const key = article.dataset.key === 'true';
     const bar = cloneTemplate('post-actions');
     const button = (action: string) => bar.querySelector<HTMLButtonElement>(`[data-action=${action}]`) as HTMLButtonElement;
-    const on = (action: string, run: () => void) => button(action).addEventListener('click', run);
+    // The template's buttons sit in plain forms (the no-JavaScript page): the script acts instead.
+    const on = (action: string, run: () => void) =>
+      button(action).addEventListener('click', (event) => {
+        event.preventDefault();
+        run();
+      });
     button(pinned ? 'pin' : 'unpin').remove();
     on(pinned ? 'unpin' : 'pin', () => void this.change(article, `/s/${this.slug}/posts/${id}/pin`, { pinned: String(!pinned) }));
+    button(key ? 'key' : 'unkey').remove();
+    on(key ? 'unkey' : 'key', () => void this.change(article, `/s/${this.slug}/posts/${id}/key`, { keyMoment: String(!key) }));
     if (own) {
       on('edit', () => void this.edit(article, id));
       on('delete', () => {
@@ -43,6 +51,8 @@ export class AuthorControls {
       button('edit').remove();
       button('delete').remove();
     }
+    // The server renders the same actions as plain forms; the scripted ones replace them.
+    article.querySelector(':scope > .post-actions')?.remove();
     article.append(bar);
   }
 

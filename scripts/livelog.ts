@@ -8,6 +8,7 @@ import { setAuthor } from '../server/log/commands.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadStreamProjection } from '../server/log/projection.ts';
 import { purgePost } from '../server/log/purge.ts';
+import type { PostOrder } from '../server/log/records.ts';
 import { Streams } from '../server/log/streams.ts';
 import { Images } from '../server/media/images.ts';
 import { fail, withDatabase } from './tool-context.ts';
@@ -21,7 +22,8 @@ const USAGE = `usage:
   npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
   npm run livelog -- token list
   npm run livelog -- token revoke ID
-  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT]
+  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT] [--order newest|oldest]
+  npm run livelog -- stream order SLUG newest|oldest   (the order readers see by default)
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
   npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)`;
@@ -37,6 +39,7 @@ const { values, positionals } = (() => {
         stream: { type: 'string' },
         title: { type: 'string' },
         description: { type: 'string', default: '' },
+        order: { type: 'string', default: 'newest' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -50,6 +53,8 @@ if (values.help || !noun) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
+const orderOf = (text: string | undefined): PostOrder =>
+  text === 'newest' || text === 'oldest' ? text : fail(`the order is "newest" or "oldest"\n${USAGE}`, 2);
 const need = <T>(value: T | undefined, what: string): T => value ?? fail(`${what} is required\n${USAGE}`, 2);
 
 /** The command line acts as an admin; its changes are signed "command line". */
@@ -117,8 +122,15 @@ try {
         break;
       }
       case 'stream create': {
-        const stream = await new Streams(store).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description);
+        const stream = await new Streams(store).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description, orderOf(values.order));
         console.log(`stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
+        break;
+      }
+      case 'stream order': {
+        const order = orderOf(need(second, 'newest|oldest'));
+        await new Streams(store).setOrder(need(first, 'SLUG'), order);
+        // A running server keeps the stream in memory: it shows the new order once it loads it again.
+        console.log(`stream "${first}" now shows ${order} first (a running server: after its next load of the stream, or set it in /admin)`);
         break;
       }
       case 'post purge': {

@@ -16,6 +16,7 @@ const MESSAGES = {
   LIVELOG_EMPTY_POST: 'A post needs some text',
   LIVELOG_POST_TOO_LONG: 'A post is at most %s characters',
   LIVELOG_INVALID_TEXT: 'Text cannot contain NUL characters',
+  LIVELOG_INVALID_HEADLINE: 'A headline is one line of at most %s characters, without control characters',
   LIVELOG_POST_NOT_FOUND: 'No such post in this stream (it may have been deleted)',
   LIVELOG_STALE_POST: 'This post was changed since you opened it (now at version %s); reload it and make your change again',
   LIVELOG_NOT_YOUR_POST: 'Only the author of a post or an admin can change it',
@@ -91,6 +92,7 @@ export const TooManyOpenStreams = errorFor('LIVELOG_TOO_MANY_OPEN_STREAMS');
 export const EmptyPost = errorFor('LIVELOG_EMPTY_POST');
 export const PostTooLong = errorFor('LIVELOG_POST_TOO_LONG');
 export const InvalidText = errorFor('LIVELOG_INVALID_TEXT');
+export const InvalidHeadline = errorFor('LIVELOG_INVALID_HEADLINE');
 export const PostNotFound = errorFor('LIVELOG_POST_NOT_FOUND');
 export const StalePost = errorFor('LIVELOG_STALE_POST');
 export const NotYourPost = errorFor('LIVELOG_NOT_YOUR_POST');

@@ -7,8 +7,11 @@ export type StreamStatus = 'live' | 'ended';
 export type Frame =
   /** First frame of a connection: the stream's epoch and head, and the replay that follows. */
   | { t: 'hello'; epoch: string; seq: number; status: StreamStatus }
-  /** A post's whole current state: `post` when new, `edit` after an edit or a pin. */
-  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; html: string }
+  /**
+   * A post's whole current state: `post` when new, `edit` after an edit, a pin or a key mark. `key`
+   * (always sent by the server) and `headline` (absent when none) keep the key-moments list current.
+   */
+  | { t: 'post' | 'edit'; seq: number; id: string; createdSeq: number; pinned: boolean; key?: boolean; headline?: string; html: string }
   | { t: 'delete'; seq: number; id: string }
   | { t: 'stream'; seq: number; status: StreamStatus }
   | { t: 'viewers'; n: number }

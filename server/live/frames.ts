@@ -23,7 +23,8 @@ function toFrame(latest: CurrentState, stream: string): Frame {
     case 'post': {
       const { post, seq } = latest;
       const t = post.createdSeq === seq ? 'post' : 'edit';
-      return { t, seq, id: post.id, createdSeq: post.createdSeq, pinned: post.pinned, html: postHtml(latest, stream) };
+      const headline = post.headline ? { headline: post.headline } : {};
+      return { t, seq, id: post.id, createdSeq: post.createdSeq, pinned: post.pinned, key: post.key === true, ...headline, html: postHtml(latest, stream) };
     }
     case 'deleted':
       return { t: 'delete', seq: latest.seq, id: latest.postId };

@@ -2,17 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   AdminOnly,
   EmptyPost,
-  InvalidText,
   MembershipUnchanged,
   NotAnAuthor,
   NotYourPost,
   PostNotFound,
-  PostTooLong,
   StalePost,
   StatusUnchanged,
   StreamEnded,
 } from '../errors.ts';
 import type { PostVersion, StreamFold } from './fold.ts';
+import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
 import type { Actor, AuthorRef, MediaRef, StreamStatus } from './records.ts';
 
@@ -20,7 +19,7 @@ import type { Actor, AuthorRef, MediaRef, StreamStatus } from './records.ts';
 // `decide`, against the state the change will follow: after a conflict with another instance it is
 // checked again on the newer state, so no rule can be raced past.
 
-export const MAX_BODY_LENGTH = 10_000;
+export { cleanHeadline, MAX_BODY_LENGTH, MAX_HEADLINE_LENGTH } from './post-text.ts';
 export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
 
 /** Who asks for a change, and the idempotency key that makes asking twice safe. */
@@ -32,6 +31,8 @@ interface ChangeRequest {
 
 export interface NewPost extends ChangeRequest {
   body: string;
+  /** Optional one-line headline; empty or absent means none. */
+  headline?: string;
   /** Photos already stored (see media/images.ts). */
   media?: MediaRef[];
 }
@@ -45,14 +46,6 @@ export interface PostChange extends ChangeRequest {
 /** What was asked, hashed: kept with the change, so a reused key with another request is a 409. */
 function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
-}
-
-function cleanBody(text: string): string {
-  const body = text.replace(/\r\n?/g, '\n').trim();
-  if (!body) throw new EmptyPost();
-  if (body.length > MAX_BODY_LENGTH) throw new PostTooLong(MAX_BODY_LENGTH);
-  if (body.includes('\0')) throw new InvalidText();
-  return body;
 }
 
 /** The actor as recorded in the log: who, without what they were allowed to do then. */
@@ -94,9 +87,10 @@ export async function publishPost(projection: StreamProjection, request: NewPost
   const media = request.media ?? [];
   // A photo can carry the whole message: text is optional then.
   const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
+  const headline = cleanHeadline(request.headline);
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body, media: media.map((m) => [m.id, m.alt]) }),
+    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body, headline, media: media.map((m) => [m.id, m.alt]) }),
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
@@ -112,6 +106,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
           createdAt: new Date(),
           createdSeq: seq,
           pinned: false,
+          ...(headline ? { headline } : {}),
           ...(media.length ? { media } : {}),
         },
       };
@@ -119,19 +114,28 @@ export async function publishPost(projection: StreamProjection, request: NewPost
   });
 }
 
-/** Replaces a post's text; viewers see it marked "edited". */
-export async function editPost(projection: StreamProjection, request: PostChange & { body: string }): Promise<AppendResult> {
-  const body = cleanBody(request.body);
+/**
+ * Replaces a post's text, its headline, or both (an empty headline removes it); viewers see it
+ * marked "edited". Whatever is left out stays as it was.
+ */
+export async function editPost(
+  projection: StreamProjection,
+  request: PostChange & { body?: string; headline?: string },
+): Promise<AppendResult> {
+  const body = request.body === undefined ? undefined : cleanBody(request.body);
+  const headline = request.headline === undefined ? undefined : (cleanHeadline(request.headline) ?? '');
+  if (body === undefined && headline === undefined) throw new EmptyPost();
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body }),
+    fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body, headline }),
     decide: (state) => {
       const current = postToChange(state, request, true);
+      const text = { ...current.post, body: body ?? current.post.body, editedAt: new Date() };
       return {
         type: 'edit',
         by: authorRefOf(request.actor),
         postId: request.postId,
-        post: { ...current.post, body, editedAt: new Date() },
+        post: headline === undefined ? text : withHeadline(text, headline),
       };
     },
   });
@@ -145,6 +149,21 @@ export async function pinPost(projection: StreamProjection, request: PostChange 
     decide: (state) => {
       const current = postToChange(state, request, false);
       return { type: 'pin', by: authorRefOf(request.actor), postId: request.postId, post: { ...current.post, pinned: request.pinned } };
+    },
+  });
+}
+
+/**
+ * Marks a post as a key moment (listed at the top of the page), or unmarks it. Any author of the
+ * stream may, like pinning; marking a post that already is one is allowed and changes nothing.
+ */
+export async function markKeyMoment(projection: StreamProjection, request: PostChange & { keyMoment: boolean }): Promise<AppendResult> {
+  return projection.append({
+    key: scopedKey(request),
+    fingerprint: fingerprintOf({ type: 'key', by: request.actor.id, postId: request.postId, keyMoment: request.keyMoment }),
+    decide: (state) => {
+      const { key: _old, ...post } = postToChange(state, request, false).post;
+      return { type: 'key', by: authorRefOf(request.actor), postId: request.postId, post: request.keyMoment ? { ...post, key: true } : post };
     },
   });
 }

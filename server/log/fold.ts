@@ -1,4 +1,5 @@
-import type { AuthorRef, ChangeRecord, PostSnapshot, StreamStatus } from './records.ts';
+import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
+import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
 
 // A stream's log folded into its current state: pure (no I/O, no events, no HTML), so what the
 // server shows, what the export writes and what the property tests check is the same function.
@@ -69,9 +70,36 @@ export class StreamFold {
    * created before a seq) leaves the pinned ones out: the first page already shows them.
    */
   page(limit: number, beforeCreatedSeq?: number): PostVersion[] {
-    const live = [...this.posts.values()].filter((v): v is PostVersion => v.kind === 'post');
+    const live = this.livePosts();
     const shown = beforeCreatedSeq === undefined ? live : live.filter((v) => !v.post.pinned && v.post.createdSeq < beforeCreatedSeq);
     return shown.sort(displayOrder).slice(0, limit);
+  }
+
+  /** The page a query asks for, in either order (see windows.ts). */
+  window(query: WindowQuery): PostWindow<PostVersion> {
+    return windowOf(this.livePosts(), query);
+  }
+
+  /** The page of `limit` posts, in `order`, on which a live post falls; undefined if there is none. */
+  windowContaining(postId: string, order: PostOrder, limit: number): PostWindow<PostVersion> | undefined {
+    return windowContaining(this.livePosts(), postId, order, limit);
+  }
+
+  /** Live posts marked as key moments, oldest first: the list at the top of the page. */
+  keyMoments(): PostVersion[] {
+    return this.livePosts()
+      .filter((v) => v.post.key)
+      .sort((a, b) => a.post.createdSeq - b.post.createdSeq);
+  }
+
+  /** When the newest of the live posts was published or last edited (for "last updated"). */
+  lastUpdated(): Date | undefined {
+    let latest: Date | undefined;
+    for (const { post } of this.livePosts()) {
+      const at = post.editedAt ?? post.createdAt;
+      if (!latest || at > latest) latest = at;
+    }
+    return latest;
   }
 
   post(postId: string): PostVersion | undefined {
@@ -94,6 +122,10 @@ export class StreamFold {
     const touched: CurrentState[] = [...this.posts.values()].filter((v) => v.seq > seq);
     if (this.status.seq > seq) touched.push(this.status);
     return touched.sort((a, b) => a.seq - b.seq);
+  }
+
+  private livePosts(): PostVersion[] {
+    return [...this.posts.values()].filter((v): v is PostVersion => v.kind === 'post');
   }
 
   private fold(record: ChangeRecord): CurrentState | undefined {

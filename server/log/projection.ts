@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { AppendContention, DatabaseUnavailable, KeyReused } from '../errors.ts';
 import { type CurrentState, type KeyUse, type PostVersion, StreamFold, type StreamState } from './fold.ts';
-import { type AuthorRef, type ChangeRecord, changeId, type StreamRecord } from './records.ts';
+import { type AuthorRef, type ChangeRecord, changeId, type PostOrder, type StreamRecord } from './records.ts';
+import type { PostWindow, WindowQuery } from './windows.ts';
 import type { ChangeStore } from './store.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
@@ -51,11 +52,25 @@ export class StreamProjection extends EventEmitter {
   private queued = 0;
 
   constructor(
-    readonly stream: StreamRecord,
+    private record: StreamRecord,
     private readonly store: ChangeStore,
   ) {
     super();
     this.setMaxListeners(0);
+  }
+
+  get stream(): StreamRecord {
+    return this.record;
+  }
+
+  /** The order readers see unless they choose another. */
+  get order(): PostOrder {
+    return this.record.order ?? 'newest';
+  }
+
+  /** The stream's settings changed (an admin's update of its record): pages served from now on use them. */
+  settingsChanged(record: StreamRecord): void {
+    if (record._id === this.slug && record.epoch === this.epoch) this.record = record;
   }
 
   get slug(): string {
@@ -84,6 +99,18 @@ export class StreamProjection extends EventEmitter {
 
   page(limit: number, beforeCreatedSeq?: number): PostVersion[] {
     return this.state.page(limit, beforeCreatedSeq);
+  }
+
+  window(query: WindowQuery): PostWindow<PostVersion> {
+    return this.state.window(query);
+  }
+
+  windowContaining(postId: string, order: PostOrder, limit: number): PostWindow<PostVersion> | undefined {
+    return this.state.windowContaining(postId, order, limit);
+  }
+
+  keyMoments(): PostVersion[] {
+    return this.state.keyMoments();
   }
 
   post(postId: string): PostVersion | undefined {

@@ -41,10 +41,10 @@ export type StreamStatus = 'live' | 'ended';
 export type PostOrder = 'newest' | 'oldest';
 
 /**
- * post: created; edit: new text; pin: pinned or unpinned; delete: gone; status: started or ended;
- * member: an author added to or removed from the stream.
+ * post: created; edit: new text or headline; pin: pinned or unpinned; key: marked a key moment or
+ * not; delete: gone; status: started or ended; member: an author added to or removed from the stream.
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'delete' | 'status' | 'member';
+export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidSlug, InvalidTitle, StreamExists } from '../errors.ts';
-import { SLUG_PATTERN, type StreamRecord } from './records.ts';
+import { InvalidSlug, InvalidTitle, StreamExists, StreamNotFound } from '../errors.ts';
+import { type PostOrder, SLUG_PATTERN, type StreamRecord } from './records.ts';
 import type { ChangeStore } from './store.ts';
 
 /** How many streams the home page and the admin page list at most. */
@@ -10,7 +10,7 @@ const MAX_LISTED = 500;
 export class Streams {
   constructor(private readonly store: ChangeStore) {}
 
-  async create(slug: string, title: string, createdBy: string, description = ''): Promise<StreamRecord> {
+  async create(slug: string, title: string, createdBy: string, description = '', order: PostOrder = 'newest'): Promise<StreamRecord> {
     if (!new RegExp(SLUG_PATTERN).test(slug)) throw new InvalidSlug();
     const cleanTitle = title.trim();
     if (!cleanTitle || cleanTitle.length > 200 || cleanTitle.includes('\0')) throw new InvalidTitle();
@@ -19,11 +19,20 @@ export class Streams {
       title: cleanTitle,
       description: description.replaceAll('\0', '').slice(0, 1000),
       epoch: randomBytes(6).toString('base64url'),
+      order,
       createdBy,
       createdAt: new Date(),
     };
     if ((await this.store.insertStream(stream)) === 'taken') throw new StreamExists(slug);
     return stream;
+  }
+
+  /**
+   * Changes the order a stream's readers see by default. A plain update of the stream record: pages
+   * served from now on use it, and viewers already on the page need not learn it live.
+   */
+  async setOrder(slug: string, order: PostOrder): Promise<void> {
+    if (!(await this.store.setStreamOrder(slug, order))) throw new StreamNotFound(slug);
   }
 
   /** Newest first. */

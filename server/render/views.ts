@@ -20,10 +20,17 @@ function formatTime(date: Date): string {
 /**
  * The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone.
  * Photos are linked under `mediaBase`: the stream's own media path on the server (a deleted post's
- * photos stop being served there), or the export's own folder.
+ * photos stop being served there), or the export's own folder; `permalink` is where the post's time
+ * and Share button lead (its own page on the server, an anchor in an export).
  */
-export function renderPost(post: PostSnapshot, seq: number, stream: string, mediaBase = `/s/${stream}/media/`): string {
-  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime, mediaBase });
+export function renderPost(
+  post: PostSnapshot,
+  seq: number,
+  stream: string,
+  mediaBase = `/s/${stream}/media/`,
+  permalink = `/s/${stream}/p/${post.id}`,
+): string {
+  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime, mediaBase, permalink });
 }
 
 export function renderView(name: string, data: Record<string, unknown>): string {

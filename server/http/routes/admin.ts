@@ -22,12 +22,15 @@ const UserForm = Type.Object({
   password: Type.String({ maxLength: 256 }),
   admin: Type.Optional(Type.Literal('on')),
 });
+const PostOrderField = Type.Union([Type.Literal('newest'), Type.Literal('oldest')]);
 const StreamForm = Type.Object({
   ...Csrf,
   slug: Type.String({ pattern: SLUG_PATTERN }),
   title: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
+  order: Type.Optional(PostOrderField),
 });
+const OrderForm = Type.Object({ ...Csrf, order: PostOrderField });
 const AuthorForm = Type.Object({ ...Csrf, name: Type.String({ pattern: NAME_PATTERN }), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]) });
 const TokenForm = Type.Object({
   ...Csrf,
@@ -52,6 +55,7 @@ const DONE = {
   'user-added': 'User added.',
   'user-changed': 'User changed.',
   'stream-created': 'Stream created.',
+  'order-changed': 'Order changed.',
   'authors-changed': 'Authors changed.',
   'token-revoked': 'Token revoked.',
 } as const;
@@ -140,10 +144,22 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.post<{ Body: Static<typeof StreamForm> }>('/admin/streams', { schema: { body: StreamForm }, preHandler: csrf }, async (request, reply) => {
-    const { slug, title, description } = request.body;
-    await streams.create(slug, title, changerOf(request)._id, description ?? '');
+    const { slug, title, description, order } = request.body;
+    await streams.create(slug, title, changerOf(request)._id, description ?? '', order);
     return reply.redirect('/admin?done=stream-created', 303);
   });
+
+  // The order readers see by default: a setting of the stream record, not a change in its log.
+  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof OrderForm> }>(
+    '/admin/streams/:slug/order',
+    { schema: { params: SlugParams, body: OrderForm }, preHandler: csrf },
+    async (request, reply) => {
+      const projection = await projections.require(request.params.slug);
+      await streams.setOrder(projection.slug, request.body.order);
+      projection.settingsChanged({ ...projection.stream, order: request.body.order });
+      return reply.redirect('/admin?done=order-changed', 303);
+    },
+  );
 
   // The new token is shown on the page this once; it is stored only as a hash.
   app.post<{ Body: Static<typeof TokenForm> }>('/admin/tokens', { schema: { body: TokenForm }, preHandler: csrf }, async (request, reply) => {

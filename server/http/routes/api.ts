@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { AdminOnly, PostNotFound } from '../../errors.ts';
-import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../../log/commands.ts';
+import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, markKeyMoment, pinPost, publishPost, setStatus } from '../../log/commands.ts';
 import type { CurrentState } from '../../log/fold.ts';
 import type { AppendResult } from '../../log/projection.ts';
 import { parseResumePoint, replayAfter } from '../../log/resume.ts';
 import { postHtml } from '../../render/post-html.ts';
 import { actorOf } from '../../auth/users.ts';
-import { PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
+import { Headline, PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 
@@ -26,13 +26,18 @@ const PostsQuery = Type.Object({
 const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
 // Text may be empty when the post is a photo: publishPost checks that there is one or the other.
-const NewPostBody = Type.Object({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), ...PhotoFields }, { additionalProperties: false });
+const NewPostBody = Type.Object(
+  { body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), headline: Type.Optional(Headline), ...PhotoFields },
+  { additionalProperties: false },
+);
 const PatchBody = Type.Union(
   [
-    Type.Object({ body: Body, baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
+    Type.Object({ body: Body, headline: Type.Optional(Headline), baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
+    Type.Object({ headline: Headline, baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
     Type.Object({ pinned: Type.Boolean(), baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
+    Type.Object({ key: Type.Boolean(), baseSeq: Type.Optional(BaseSeq) }, { additionalProperties: false }),
   ],
-  { description: 'either new text or a pin state' },
+  { description: 'new text and/or headline, a pin state, or a key-moment mark' },
 );
 const DeleteQuery = Type.Object({ baseSeq: Type.Optional(SeqText) });
 const StatusBody = Type.Object({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) }, { additionalProperties: false });
@@ -47,9 +52,11 @@ function latestJson(latest: Exclude<CurrentState, { kind: 'status' }>, slug: str
         id: post.id,
         seq,
         author: { name: post.author.name },
+        headline: post.headline ?? null,
         body: post.body,
         html: postHtml(latest, slug),
         pinned: post.pinned,
+        key: post.key === true,
         createdAt: post.createdAt.toISOString(),
         createdSeq: post.createdSeq,
         editedAt: post.editedAt?.toISOString(),
@@ -70,7 +77,7 @@ function changeReply(reply: FastifyReply, { record, replayed }: AppendResult, st
     stream: record.stream,
     type: record.type,
     at: record.at.toISOString(),
-    url: record.postId ? `/s/${record.stream}#post-${record.postId}` : `/s/${record.stream}`,
+    url: record.postId && record.type !== 'delete' ? `/s/${record.stream}/p/${record.postId}` : `/s/${record.stream}`,
   });
 }
 
@@ -130,7 +137,8 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
       const projection = await app.livelog.projections.require(request.params.slug);
       ensureMayPublish(projection, actorOf(changerOf(request)));
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
-      const result = await publishPost(projection, { actor: actorOf(changerOf(request)), body: request.body.body ?? '', key: keyOf(request), media });
+      const { body = '', headline } = request.body;
+      const result = await publishPost(projection, { actor: actorOf(changerOf(request)), body, headline, key: keyOf(request), media });
       return changeReply(reply, result, 201);
     },
   );
@@ -141,10 +149,11 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
       const change = { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
-      const result =
-        'body' in request.body
-          ? await editPost(projection, { ...change, body: request.body.body })
-          : await pinPost(projection, { ...change, pinned: request.body.pinned });
+      const patch = request.body;
+      let result: AppendResult;
+      if ('pinned' in patch) result = await pinPost(projection, { ...change, pinned: patch.pinned });
+      else if ('key' in patch) result = await markKeyMoment(projection, { ...change, keyMoment: patch.key });
+      else result = await editPost(projection, { ...change, body: 'body' in patch ? patch.body : undefined, headline: patch.headline });
       return changeReply(reply, result);
     },
   );

@@ -1,11 +1,26 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { actorOf } from '../../auth/users.ts';
-import { PostNotFound } from '../../errors.ts';
-import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, pinPost, publishPost, setStatus } from '../../log/commands.ts';
+import { NotYourPost, PostNotFound } from '../../errors.ts';
+import {
+  deletePost,
+  editPost,
+  ensureMayPublish,
+  KEY_PATTERN,
+  MAX_BODY_LENGTH,
+  MAX_HEADLINE_LENGTH,
+  markKeyMoment,
+  pinPost,
+  publishPost,
+  setStatus,
+} from '../../log/commands.ts';
 import type { AppendResult, StreamProjection } from '../../log/projection.ts';
 import type { Actor } from '../../log/records.ts';
-import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
+import { postSummary } from '../../render/post-html.ts';
+import { renderView } from '../../render/views.ts';
+import { sessionUser } from '../plugins/sessions.ts';
+import { Headline, PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 
@@ -16,10 +31,14 @@ import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 const Form = <T extends Record<string, TSchema>>(fields: T) =>
   Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
-const NewPostForm = Form({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })), ...PhotoFields });
-const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), baseSeq: Seq });
-const PinForm = Form({ pinned: Type.Union([Type.Literal('true'), Type.Literal('false')]) });
-const DeleteForm = Form({ baseSeq: Type.Optional(Seq) });
+const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+const NewPostForm = Form({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })), headline: Type.Optional(Headline), ...PhotoFields });
+// Without `headline` (the page script's in-place edit) the headline stays; an empty one removes it.
+const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), headline: Type.Optional(Headline), baseSeq: Seq });
+const PinForm = Form({ pinned: Flag });
+const KeyForm = Form({ keyMoment: Flag });
+/** Without JavaScript, deleting takes a second step: the form without `confirm` asks first. */
+const DeleteForm = Form({ baseSeq: Type.Optional(Seq), confirm: Type.Optional(Type.Literal('yes')) });
 const StatusForm = Form({ status: Type.Union([Type.Literal('live'), Type.Literal('ended')]) });
 
 /**
@@ -37,8 +56,10 @@ async function authorChange(
   const { record, replayed } = await change(projection, actorOf(changerOf(request)));
   request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
   if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
-  const anchor = record.postId && record.type !== 'delete' ? `#post-${record.postId}` : '';
-  return reply.redirect(`/s/${slug}?at=${record.seq}${anchor}`, 303);
+  if (!record.postId || record.type === 'delete') return reply.redirect(`/s/${slug}?at=${record.seq}`, 303);
+  // A new post is on the latest page; a changed one wherever it falls, highlighted.
+  const page = record.type === 'post' ? '' : `post=${record.postId}&`;
+  return reply.redirect(`/s/${slug}?${page}at=${record.seq}#post-${record.postId}`, 303);
 }
 
 export async function authorRoutes(app: FastifyInstance): Promise<void> {
@@ -49,7 +70,34 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
     const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
     if (!view) throw new PostNotFound();
     reply.header('cache-control', 'no-store');
-    return { id: view.post.id, seq: view.seq, body: view.post.body, pinned: view.post.pinned, author: view.post.author.name };
+    const { post } = view;
+    return { id: post.id, seq: view.seq, body: post.body, headline: post.headline ?? '', pinned: post.pinned, key: post.key === true, author: post.author.name };
+  });
+
+  // The edit page: the same edit as in place, as a plain form (no JavaScript needed).
+  app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id/edit', { schema: { params: PostParams } }, async (request, reply) => {
+    const { slug, id } = request.params;
+    const user = await sessionUser(request);
+    if (!user) return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}/posts/${id}/edit`)}`, 303);
+    const projection = await app.livelog.projections.require(slug);
+    const view = projection.post(id);
+    if (!view) throw new PostNotFound();
+    if (!user.admin && (view.post.author.id !== user._id || !projection.authors.has(user._id))) throw new NotYourPost();
+    reply.header('cache-control', 'no-store');
+    return reply.type('text/html; charset=utf-8').send(
+      renderView('edit', {
+        title: 'Edit an update',
+        user,
+        csrfToken: reply.generateCsrf(),
+        stream: projection.stream,
+        slug,
+        post: view.post,
+        seq: view.seq,
+        idempotencyKey: randomUUID(),
+        maxBody: MAX_BODY_LENGTH,
+        maxHeadline: MAX_HEADLINE_LENGTH,
+      }),
+    );
   });
 }
 
@@ -65,7 +113,8 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
       authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
         const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
-        return publishPost(projection, { actor, body: request.body.body ?? '', key: request.body.key, media });
+        const { body = '', headline, key } = request.body;
+        return publishPost(projection, { actor, body, headline, key, media });
       }),
   );
 
@@ -74,7 +123,23 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: PostParams, body: EditForm } },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) =>
-        editPost(projection, { actor, postId: request.params.id, baseSeq: Number(request.body.baseSeq), body: request.body.body, key: request.body.key }),
+        editPost(projection, {
+          actor,
+          postId: request.params.id,
+          baseSeq: Number(request.body.baseSeq),
+          body: request.body.body,
+          headline: request.body.headline,
+          key: request.body.key,
+        }),
+      ),
+  );
+
+  app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof KeyForm> }>(
+    '/s/:slug/posts/:id/key',
+    { schema: { params: PostParams, body: KeyForm } },
+    (request, reply) =>
+      authorChange(request, reply, (projection, actor) =>
+        markKeyMoment(projection, { actor, postId: request.params.id, keyMoment: request.body.keyMoment === 'true', key: request.body.key }),
       ),
   );
 
@@ -90,7 +155,8 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>(
     '/s/:slug/posts/:id/delete',
     { schema: { params: PostParams, body: DeleteForm } },
-    (request, reply) => {
+    async (request, reply) => {
+      if (request.body.confirm !== 'yes' && !wantsJson(request)) return confirmDeletion(request, reply);
       const baseSeq = request.body.baseSeq === undefined ? undefined : Number(request.body.baseSeq);
       return authorChange(request, reply, (projection, actor) =>
         deletePost(projection, { actor, postId: request.params.id, baseSeq, key: request.body.key }),
@@ -103,5 +169,25 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: SlugParams, body: StatusForm } },
     (request, reply) =>
       authorChange(request, reply, (projection, actor) => setStatus(projection, { actor, status: request.body.status, key: request.body.key })),
+  );
+}
+
+/** The no-JavaScript "are you sure?" step of deleting: the same form again, confirmed, with a fresh key. */
+async function confirmDeletion(request: FastifyRequest<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>, reply: FastifyReply) {
+  const { slug, id } = request.params;
+  const view = (await request.server.livelog.projections.require(slug)).post(id);
+  if (!view) throw new PostNotFound();
+  reply.header('cache-control', 'no-store');
+  return reply.type('text/html; charset=utf-8').send(
+    renderView('confirm-delete', {
+      title: 'Delete this update?',
+      user: changerOf(request),
+      csrfToken: reply.generateCsrf(),
+      slug,
+      post: view.post,
+      summary: postSummary(view.post, 200),
+      baseSeq: request.body.baseSeq,
+      key: randomUUID(),
+    }),
   );
 }

@@ -1,17 +1,40 @@
-import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
+import { PostNotFound } from '../../errors.ts';
+import type { StreamProjection } from '../../log/projection.ts';
+import type { PostVersion } from '../../log/fold.ts';
+import type { PostWindow } from '../../log/windows.ts';
 import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { MAX_BODY_LENGTH } from '../../log/commands.ts';
-import { postHtml } from '../../render/post-html.ts';
 import { SeqText, SlugParams } from './schemas.ts';
+import { PAGE_SIZE, streamPageModel } from './stream-page.ts';
 
-const PAGE_SIZE = 50;
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
 
-const StreamQuery = Type.Object({ before: Type.Optional(SeqText), at: Type.Optional(SeqText) });
+const Order = Type.Union([Type.Literal('newest'), Type.Literal('oldest')]);
+/** A post id in an address: anything else than a live post's id is a 404, not a validation error. */
+const PostId = Type.String({ maxLength: 64 });
+const StreamQuery = Type.Object({
+  before: Type.Optional(SeqText),
+  after: Type.Optional(SeqText),
+  at: Type.Optional(SeqText),
+  order: Type.Optional(Order),
+  /** The page a post falls on (where a permalink leads). */
+  post: Type.Optional(PostId),
+});
+const PermalinkParams = Type.Object({ slug: SlugParams.properties.slug, id: PostId });
+const PermalinkQuery = Type.Object({ at: Type.Optional(SeqText), order: Type.Optional(Order) });
+
+/**
+ * After a no-JavaScript change the author lands on a page with ?at=SEQ: if another instance took the
+ * change, wait until this one has it, so the author sees what they just did.
+ */
+async function projectionAt(app: FastifyInstance, slug: string, at: string | undefined): Promise<StreamProjection> {
+  const projection = await app.livelog.projections.require(slug);
+  if (at !== undefined && Number(at) > projection.head) await app.livelog.projections.waitFor(projection, Number(at), AT_WAIT_MS);
+  return projection;
+}
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', async (request, reply) => {
@@ -25,36 +48,42 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug',
     { schema: { params: SlugParams, querystring: StreamQuery } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
-      const before = request.query.before === undefined ? undefined : Number(request.query.before);
-      const at = request.query.at === undefined ? undefined : Number(request.query.at);
-      // After a no-JavaScript post the author lands here with ?at=SEQ: if another instance took the
-      // post, wait until this one has it, so the author sees what they just published.
-      if (at !== undefined && at > projection.head) await app.livelog.projections.waitFor(projection, at, AT_WAIT_MS);
-      const user = await sessionUser(request);
-      const posts = projection.page(PAGE_SIZE + 1, before);
-      const more = posts.length > PAGE_SIZE;
-      const shown = posts.slice(0, PAGE_SIZE);
-      reply.header('cache-control', 'no-store');
-      return reply.type('text/html; charset=utf-8').send(
-        renderView('stream', {
-          userName: user?.name ?? '',
-          admin: user?.admin ?? false,
-          title: projection.stream.title,
-          stream: projection.stream,
-          user,
-          csrfToken: user ? reply.generateCsrf() : '',
-          canPost: user !== null && before === undefined,
-          status: projection.status.status,
-          idempotencyKey: randomUUID(),
-          maxBody: MAX_BODY_LENGTH,
-          head: projection.head,
-          posts: shown.map((version) => ({ ...version, html: postHtml(version, projection.slug) })),
-          live: before === undefined,
-          olderBefore: more ? (shown.filter((v) => !v.post.pinned).at(-1)?.post.createdSeq ?? null) : null,
-          script: 'live.js',
-        }),
-      );
+      const { query } = request;
+      const projection = await projectionAt(app, request.params.slug, query.at);
+      const order = query.order ?? projection.order;
+      let window: PostWindow<PostVersion> | undefined;
+      if (query.post !== undefined) {
+        window = projection.windowContaining(query.post, order, PAGE_SIZE);
+        if (!window) throw new PostNotFound();
+      } else {
+        const cursor = (text?: string) => (text === undefined ? undefined : Number(text));
+        window = projection.window({ order, limit: PAGE_SIZE, before: cursor(query.before), after: cursor(query.after) });
+      }
+      return sendStreamPage(request, reply, projection, window, query.post);
     },
   );
+
+  // A post's own address: the page it falls on, at any depth, scrolled to it and highlighted. The
+  // fragment needs a redirect (the server never sees one); it goes to another address, so no loop.
+  app.get<{ Params: Static<typeof PermalinkParams>; Querystring: Static<typeof PermalinkQuery> }>(
+    '/s/:slug/p/:id',
+    { schema: { params: PermalinkParams, querystring: PermalinkQuery } },
+    async (request, reply) => {
+      const { slug, id } = request.params;
+      const projection = await projectionAt(app, slug, request.query.at);
+      if (!projection.post(id)) throw new PostNotFound();
+      const query = new URLSearchParams({ post: id });
+      if (request.query.order) query.set('order', request.query.order);
+      if (request.query.at) query.set('at', request.query.at);
+      return reply.redirect(`/s/${slug}?${query}#post-${id}`, 302);
+    },
+  );
+}
+
+async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, projection: StreamProjection, window: PostWindow<PostVersion>, highlight?: string) {
+  const user = await sessionUser(request);
+  const { order } = request.query as Static<typeof StreamQuery>;
+  const model = streamPageModel({ projection, window, user, csrfToken: user ? reply.generateCsrf() : '', chosenOrder: order, highlight });
+  reply.header('cache-control', 'no-store');
+  return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

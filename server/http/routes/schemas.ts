@@ -9,6 +9,9 @@ export const PostParams = Type.Object({ slug: SlugParams.properties.slug, id: Ty
 /** A seq in a query string or form field (text there; no type coercion anywhere). */
 export const SeqText = Type.String({ pattern: '^[0-9]{1,12}$' });
 
+/** A post's headline: its rules (one line, at most 140 characters) are checked with a clear message by the log; this only bounds it. */
+export const Headline = Type.String({ maxLength: 1000 });
+
 const Alt = Type.String({ maxLength: MAX_ALT_LENGTH });
 /** Photos come as multipart file parts named `photo`, with `alt` texts in the same order. */
 export const PhotoFields = {
