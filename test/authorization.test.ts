@@ -82,8 +82,19 @@ const pageRoutes: { route: string; form: (post: { id: string; seq: number }) => 
   },
   {
     route: 'POST /s/:slug/posts/:id/delete',
-    form: (p) => [`/s/${t.slug}/posts/${p.id}/delete`, { key: randomUUID() }],
+    form: (p) => [`/s/${t.slug}/posts/${p.id}/delete`, { key: randomUUID(), confirm: 'yes' }],
     expect: { anonymous: LOGIN, outsider: 403, author: 303, admin: 303 },
+  },
+  {
+    route: 'POST /s/:slug/posts/:id/key',
+    form: (p) => [`/s/${t.slug}/posts/${p.id}/key`, { keyMoment: 'true', key: randomUUID() }],
+    expect: { anonymous: LOGIN, outsider: 403, author: 303, admin: 303 },
+  },
+  {
+    // Without `confirm`, the no-JavaScript delete asks first, but only someone who may delete.
+    route: 'POST /s/:slug/posts/:id/delete (unconfirmed)',
+    form: (p) => [`/s/${t.slug}/posts/${p.id}/delete`, { key: randomUUID() }],
+    expect: { anonymous: LOGIN, outsider: 403, author: 200, admin: 200 },
   },
   {
     route: 'POST /admin/users',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { actorOf } from '../../auth/users.ts';
-import { NotYourPost, PostNotFound } from '../../errors.ts';
+import { NotAnAuthor, NotYourPost, PostNotFound } from '../../errors.ts';
 import {
   deletePost,
   editPost,
@@ -175,13 +175,18 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
 /** The no-JavaScript "are you sure?" step of deleting: the same form again, confirmed, with a fresh key. */
 async function confirmDeletion(request: FastifyRequest<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>, reply: FastifyReply) {
   const { slug, id } = request.params;
-  const view = (await request.server.livelog.projections.require(slug)).post(id);
+  const projection = await request.server.livelog.projections.require(slug);
+  const view = projection.post(id);
   if (!view) throw new PostNotFound();
+  // Only someone who may delete it is asked (the same rules as deletePost).
+  const changer = changerOf(request);
+  if (!changer.admin && !projection.authors.has(changer._id)) throw new NotAnAuthor();
+  if (!changer.admin && view.post.author.id !== changer._id) throw new NotYourPost();
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(
     renderView('confirm-delete', {
       title: 'Delete this update?',
-      user: changerOf(request),
+      user: changer,
       csrfToken: reply.generateCsrf(),
       slug,
       post: view.post,
