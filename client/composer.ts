@@ -56,7 +56,8 @@ export class Composer {
       button.disabled = false;
       return;
     }
-    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, key: this.key.value };
+    const headline = this.form.querySelector<HTMLInputElement>('input[name=headline]')?.value ?? '';
+    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value };
     const result = await sendChange(this.form.action, fields, this.csrf);
     if (result.ok) {
       localStorage.removeItem(this.draftKey);
