@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { cleanHeadline, deletePost, editPost, markKeyMoment, MAX_HEADLINE_LENGTH, pinPost, publishPost } from '../../server/log/commands.ts';
+import { changeFrame } from '../../server/live/frames.ts';
 import { admin, assertRefused, bea, beasPost, cai, dan, stored, streamWithAuthors } from '../fixtures/command-log.ts';
 
 // Headlines and key moments (server/log/commands.ts, post-text.ts): what a headline may be, and
@@ -71,4 +72,17 @@ test('the key moments are the live posts marked key, oldest first, whatever pins
   assert.deepEqual(log.projection.keyMoments().map((v) => v.post.body), ['GOAL!', 'Goal again!']);
   assert.equal(log.projection.post(goal)?.post.key, true, 'a pin or an edit keeps the mark');
   assert.equal(log.projection.post(kickOff)?.post.key, undefined);
+});
+
+test('a post\'s live frame carries its key mark and headline, so pages keep their key-moments list current', async () => {
+  const log = await streamWithAuthors();
+  const { record } = await publishPost(log.projection, { actor: bea, body: 'Goal', headline: 'Home 1–0', key: 'bea-frame-post' });
+  const postId = record.postId!;
+  const plain = JSON.parse(changeFrame(log.projection.post(postId)!, 'match'));
+  assert.deepEqual([plain.t, plain.key, plain.headline], ['post', false, 'Home 1–0']);
+  await markKeyMoment(log.projection, { actor: bea, postId, keyMoment: true, key: 'bea-frame-key' });
+  const marked = JSON.parse(changeFrame(log.projection.post(postId)!, 'match'));
+  assert.deepEqual([marked.t, marked.key, marked.headline], ['edit', true, 'Home 1–0']);
+  assert.match(marked.html, /class="post key"[^>]*data-key="true"/);
+  assert.match(marked.html, /<h2 class="post-headline">Home 1–0<\/h2>/);
 });
