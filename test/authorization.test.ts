@@ -102,6 +102,11 @@ const pageRoutes: { route: string; form: (post: { id: string; seq: number }) => 
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
   },
   {
+    route: 'POST /admin/streams/:slug/order',
+    form: () => [`/admin/streams/${t.slug}/order`, { order: 'newest' }],
+    expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
+  },
+  {
     route: 'POST /admin/streams',
     form: () => ['/admin/streams', { slug: `s-${randomUUID().slice(0, 8)}`, title: 'New' }],
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },

@@ -7,7 +7,7 @@ import type { PostWindow } from '../../log/windows.ts';
 import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { SeqText, SlugParams } from './schemas.ts';
-import { PAGE_SIZE, streamPageModel } from './stream-page.ts';
+import { PAGE_SIZE, type PageRequest, streamPageModel } from './stream-page.ts';
 
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
@@ -59,7 +59,7 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
         const cursor = (text?: string) => (text === undefined ? undefined : Number(text));
         window = projection.window({ order, limit: PAGE_SIZE, before: cursor(query.before), after: cursor(query.after) });
       }
-      return sendStreamPage(request, reply, projection, window, query.post);
+      return sendStreamPage(request, reply, { projection, window, chosenOrder: query.order, highlight: query.post });
     },
   );
 
@@ -80,10 +80,9 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
   );
 }
 
-async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, projection: StreamProjection, window: PostWindow<PostVersion>, highlight?: string) {
+async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page: Omit<PageRequest, 'user' | 'csrfToken'>) {
   const user = await sessionUser(request);
-  const { order } = request.query as Static<typeof StreamQuery>;
-  const model = streamPageModel({ projection, window, user, csrfToken: user ? reply.generateCsrf() : '', chosenOrder: order, highlight });
+  const model = streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' });
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

@@ -31,8 +31,10 @@ export function mayAct(projection: StreamProjection, user: UserRecord | null): u
 export function streamPageModel({ projection, window, user, csrfToken, chosenOrder, highlight }: PageRequest) {
   const slug = projection.slug;
   const canAct = mayAct(projection, user);
-  const link = (cursor: Record<string, string | number> = {}) => {
-    const query = new URLSearchParams({ ...Object.fromEntries(Object.entries(cursor).map(([k, v]) => [k, String(v)])) });
+  // Links within the stream keep the reader's choice of order.
+  const link = (cursor: { before?: number; after?: number } = {}) => {
+    const query = new URLSearchParams();
+    for (const [name, seq] of Object.entries(cursor)) query.set(name, String(seq));
     if (chosenOrder) query.set('order', chosenOrder);
     const text = query.toString();
     return `/s/${slug}${text ? `?${text}` : ''}`;
