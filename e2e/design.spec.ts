@@ -59,10 +59,29 @@ const CONTRACT_POSTS = `
   <article class="post highlighted" id="post-h" aria-current="true"><header class="post-meta"><a class="permalink" href="#"><time>19:58</time></a>
     <span class="post-author">ana</span></header><div class="post-body"><p>Doors open.</p></div></article>`;
 
+/** The stream page's regions around the posts, as the contract writes them. */
+const CONTRACT_STATUS = `<span class="live-badge">Live</span> <span class="label">Updates appear as they are posted</span>
+  <time class="last-updated" datetime="2026-11-26T21:04:00Z">Last updated 21:04</time>`;
+const CONTRACT_NAVIGATION = `
+  <nav class="key-moments" id="key-moments" aria-labelledby="km"><h2 id="km">Key moments</h2><ol>
+    <li><a href="#post-k" data-post-id="k"><time>21:04</time> First result declared</a></li>
+    <li><a href="#post-p" data-post-id="p"><time>20:00</time> Polls close</a></li></ol></nav>
+  <nav class="order-toggle" aria-label="Order"><a href="?order=newest" aria-current="true">Newest first</a><a href="?order=oldest">Oldest first</a></nav>`;
+const CONTRACT_PAGER = `<nav class="pager" aria-label="Pages"><a href="#">Newer updates</a><a href="#">Older updates</a><a href="#">Latest</a></nav>`;
+
 for (const scheme of ['light', 'dark'] as const) {
   test(`key, pinned and highlighted posts stand apart, badges readable (${scheme})`, async ({ browser }) => {
     const page = await openSitePage(browser, site, SITE_PAGES.find((p) => p.name === 'live')!, 1280, scheme);
-    await page.locator('#posts').evaluate((posts, html) => posts.insertAdjacentHTML('afterbegin', html), CONTRACT_POSTS);
+    await page.locator('#posts').evaluate(
+      (posts, [html, navigation, pager, status]) => {
+        posts.insertAdjacentHTML('afterbegin', html!);
+        posts.insertAdjacentHTML('beforebegin', navigation!);
+        posts.insertAdjacentHTML('afterend', pager!);
+        document.getElementById('live-status')!.innerHTML = status!;
+      },
+      [CONTRACT_POSTS, CONTRACT_NAVIGATION, CONTRACT_PAGER, CONTRACT_STATUS],
+    );
+    expect(await contrastOf(page, '.live-badge')).toBeGreaterThanOrEqual(4.5);
     expect(await contrastOf(page, '.badge-pinned')).toBeGreaterThanOrEqual(4.5);
     expect(await contrastOf(page, '.badge-key')).toBeGreaterThanOrEqual(4.5);
     const look = (id: string) =>
@@ -76,9 +95,22 @@ for (const scheme of ['light', 'dark'] as const) {
     expect(pinned).not.toEqual(plain);
     expect(highlighted!.outline).toBe('solid');
     if (SHOTS_DIR) await page.screenshot({ path: `${SHOTS_DIR}/contract-posts-1280-${scheme}.png`, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+    if (SHOTS_DIR) await page.screenshot({ path: `${SHOTS_DIR}/contract-posts-375-${scheme}.png`, fullPage: true });
     await page.context().close();
   });
 }
+
+test('the live badge pulses, unless the reader asks for less motion', async ({ browser }) => {
+  const page = await openSitePage(browser, site, SITE_PAGES.find((p) => p.name === 'live')!, 375, 'light');
+  await page.locator('#live-status').evaluate((status, html) => (status.innerHTML = html), CONTRACT_STATUS);
+  const pulse = () => page.locator('.live-badge').evaluate((badge) => getComputedStyle(badge, '::before').animationName);
+  expect(await pulse()).toBe('pulse');
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  expect(await pulse()).toBe('none');
+  await page.context().close();
+});
 
 test('on a wide screen the time stands in a column beside the post; on a phone above it', async ({ browser }) => {
   const entry = SITE_PAGES.find((p) => p.name === 'live')!;
