@@ -29,6 +29,7 @@ import { registerAssets } from './http/plugins/assets.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { mediaRoutes } from './http/routes/media.ts';
 import { authRoutes } from './http/routes/auth.ts';
+import { homeRoutes } from './http/routes/home.ts';
 import { pageRoutes } from './http/routes/pages.ts';
 import { authorRoutes } from './http/routes/author.ts';
 import { adminRoutes } from './http/routes/admin.ts';
@@ -138,6 +139,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(healthRoutes);
   await app.register(mediaRoutes);
   await app.register(authRoutes);
+  await app.register(homeRoutes);
   await app.register(pageRoutes);
   await app.register(authorRoutes);
   await app.register(adminRoutes);

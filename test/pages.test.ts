@@ -72,7 +72,7 @@ test('an anonymous viewer sees posts but no author form, and is sent to log in i
 test('a missing stream is a 404 page', async () => {
   const response = await new Browser(t.app).request('GET', '/s/nothing-here');
   assert.equal(response.statusCode, 404);
-  assert.match(response.body, /No stream named/);
+  assert.match(response.body, /We could not find that stream/);
 });
 
 test('a late joiner can reach all of 120 earlier posts through "load older" pages', async () => {

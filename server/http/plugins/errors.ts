@@ -14,6 +14,7 @@ import {
 import type { DatabaseHealth } from '../../db/database.ts';
 import { BrokenMultipart, DatabaseUnavailable, type ErrorCode, LivelogError } from '../../errors.ts';
 import { renderView } from '../../render/views.ts';
+import { errorPage } from './error-pages.ts';
 
 /** The HTTP status each of Livelog's own errors answers with (the catalogue is server/errors.ts). */
 const STATUS: Record<ErrorCode, number> = {
@@ -94,7 +95,7 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
     if (statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
     // A body refused half-read is not worth reading to the end just to keep the connection.
     if (statusCode === 413) reply.header('connection', 'close');
-    sendError(request, reply, statusCode, codeOf(error, statusCode), message);
+    sendError(request, reply, statusCode, codeOf(error, statusCode), message, error);
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -108,10 +109,12 @@ export function sendError(
   statusCode: number,
   code: string,
   message: string,
+  error?: FastifyError,
 ): FastifyReply {
   reply.code(statusCode);
   if (wantsHtml(request)) {
-    return reply.type('text/html; charset=utf-8').send(renderView('error', { title: 'Error', statusCode, message, user: null }));
+    const page = errorPage(statusCode, code, message, request, error);
+    return reply.type('text/html; charset=utf-8').send(renderView('error', { title: page.heading, statusCode, reason: httpReason(statusCode), ...page, user: null }));
   }
   return reply.send({ statusCode, code, error: httpReason(statusCode), message });
 }

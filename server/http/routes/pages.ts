@@ -37,13 +37,6 @@ async function projectionAt(app: FastifyInstance, slug: string, at: string | und
 }
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', async (request, reply) => {
-    const user = await sessionUser(request);
-    const streams = await app.livelog.streams.list();
-    const csrfToken = user ? reply.generateCsrf() : '';
-    return reply.type('text/html; charset=utf-8').send(renderView('home', { title: 'Streams', user, csrfToken, streams }));
-  });
-
   app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof StreamQuery> }>(
     '/s/:slug',
     { schema: { params: SlugParams, querystring: StreamQuery } },
