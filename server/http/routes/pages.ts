@@ -5,6 +5,8 @@ import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { MAX_BODY_LENGTH } from '../../log/commands.ts';
 import { postHtml } from '../../render/post-html.ts';
+import { siteBase, siteLinks } from '../../render/links.ts';
+import { pageMeta } from '../../render/page-meta.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 
 const PAGE_SIZE = 50;
@@ -53,6 +55,13 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
           live: before === undefined,
           olderBefore: more ? (shown.filter((v) => !v.post.pinned).at(-1)?.post.createdSeq ?? null) : null,
           script: 'live.js',
+          meta: pageMeta({
+            stream: projection.stream,
+            posts: shown,
+            links: siteLinks(siteBase(app.livelog.config.LIVELOG_PUBLIC_URL, request), projection.slug),
+            endedAt: projection.endedAt,
+            updated: projection.updatedAt,
+          }),
         }),
       );
     },
