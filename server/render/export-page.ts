@@ -29,7 +29,7 @@ export function exportFiles(projection: StreamProjection, onProgress: ExportProg
   if (stream.order === 'oldest') versions.sort((a, b) => Number(b.post.pinned) - Number(a.post.pinned) || a.post.createdSeq - b.post.createdSeq);
   const posts = versions.map((version, i) => {
     const html = renderPost(version.post, version.seq, stream._id, 'media/');
-    if ((i + 1) % every === 0) onProgress(i + 1, versions.length);
+    if ((i + 1) % every === 0 && i + 1 < versions.length) onProgress(i + 1, versions.length);
     return { ...version, html };
   });
   onProgress(posts.length, posts.length);

@@ -1,6 +1,6 @@
 import type { PostSnapshot, StreamRecord } from '../log/records.ts';
 import type { StreamLinks } from './links.ts';
-import { plainText, postTitle } from './plain-text.ts';
+import { postText, postTitle } from './plain-text.ts';
 import { renderView } from './views.ts';
 
 // A stream as Atom (RFC 4287) and JSON Feed 1.1, for the live site and the export alike: the newest
@@ -47,7 +47,7 @@ function itemsOf({ stream, posts, links }: FeedSource): FeedItem[] {
     url: links.permalink(post.id),
     title: postTitle(post),
     html: links.standalone(html),
-    text: plainText(post.body),
+    text: postText(post),
     author: post.author.name,
     published: post.createdAt,
     updated: post.editedAt ?? post.createdAt,

@@ -1,6 +1,6 @@
 import type { PostSnapshot, StreamRecord } from '../log/records.ts';
 import type { StreamLinks } from './links.ts';
-import { plainText, postTitle } from './plain-text.ts';
+import { postText, postTitle } from './plain-text.ts';
 
 // What a stream's page tells search engines and link previews: schema.org LiveBlogPosting JSON-LD,
 // a canonical link, Open Graph and Twitter card tags, and its feeds. One builder for the live page
@@ -48,7 +48,7 @@ export function liveBlogPosting({ stream, posts, links, endedAt, updated }: Meta
     liveBlogUpdate: posts.map(({ post }) => ({
       '@type': 'BlogPosting',
       headline: postTitle(post),
-      articleBody: plainText(post.body),
+      articleBody: postText(post),
       datePublished: post.createdAt.toISOString(),
       dateModified: (post.editedAt ?? post.createdAt).toISOString(),
       url: links.permalink(post.id),
