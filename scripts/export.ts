@@ -25,7 +25,9 @@ const slug = positionals[0];
 if (!slug || !values.out) fail(USAGE, 2);
 if (!new RegExp(SLUG_PATTERN).test(slug)) fail(`"${slug}" is not a stream slug`, 2);
 const outDir = path.resolve(values.out);
-const progress = (message: string) => process.stderr.write(`export: ${message}\n`);
+const started = performance.now();
+/** Progress on stderr, with the seconds since the start: the files themselves never carry a time. */
+const progress = (message: string) => process.stderr.write(`export: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 
 try {
   await withDatabase(async ({ database }) => {

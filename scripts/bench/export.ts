@@ -47,7 +47,7 @@ try {
   if (values.write) {
     const file = new URL('../../BENCHMARKS.md', import.meta.url);
     const current = await readFile(file, 'utf8');
-    const updated = current.replace(/(<!-- export -->\n)[\s\S]*?(\n<!-- \/export -->)/, `$1${text}$2`);
+    const updated = current.replace(/(<!-- export -->\n)[\s\S]*?(<!-- \/export -->)/, `$1${text}\n$2`);
     if (updated === current) throw new Error('BENCHMARKS.md has no export markers');
     await writeFile(file, updated);
     progress('wrote BENCHMARKS.md');

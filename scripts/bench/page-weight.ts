@@ -62,7 +62,7 @@ try {
     if (values.write) {
       const file = new URL('../../BENCHMARKS.md', import.meta.url);
       const text = await readFile(file, 'utf8');
-      const updated = text.replace(/(<!-- page-weight -->\n)[\s\S]*?(\n<!-- \/page-weight -->)/, `$1${table}$2`);
+      const updated = text.replace(/(<!-- page-weight -->\n)[\s\S]*?(<!-- \/page-weight -->)/, `$1${table}\n$2`);
       if (updated === text) throw new Error('BENCHMARKS.md has no page-weight markers');
       await writeFile(file, updated);
       progress('wrote BENCHMARKS.md');
