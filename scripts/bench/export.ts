@@ -3,7 +3,7 @@
 // --write puts the figures into BENCHMARKS.md, between the export markers.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { machine, progress, setUp } from './harness.ts';
@@ -20,6 +20,7 @@ try {
   progress(`seeding ${posts} posts`);
   await seedPosts(setup.mongodbUrl, setup.slug, posts);
   const timings: number[] = [];
+  const phases: string[] = [];
   for (const name of ['a', 'b']) {
     const started = performance.now();
     const { stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', setup.slug, '--out', path.join(out, name)], {
@@ -28,6 +29,9 @@ try {
     });
     timings.push(performance.now() - started);
     if (name === 'a') progress(`export said:\n${stderr.trim()}`);
+    // The export's own progress lines carry the seconds since its start: reading vs rendering.
+    const at = (pattern: RegExp) => pattern.exec(stderr)?.[1] ?? '?';
+    phases.push(`log read and folded at ${at(/folded into \d+ posts \(([\d.]+) s\)/)} s, all files written at ${at(/wrote \S*posts\.json \(([\d.]+) s\)/)} s`);
   }
   const sizes: string[] = [];
   let identical = true;
@@ -41,7 +45,8 @@ try {
     `${new Date().toISOString().slice(0, 10)}, ${machine()}: \`npx tsx scripts/bench/export.ts --posts ${posts} --write\``,
     '',
     `${posts.toLocaleString('en')} posts exported twice in ${seconds} (the whole command: start, reading the log, rendering, writing), ` +
-      `${identical ? 'byte-identical' : 'NOT identical'} both times. Sizes: ${sizes.join(', ')}.`,
+      `${identical ? 'byte-identical' : 'NOT identical'} both times. Inside the command: ${phases.join('; then ')}. ` +
+      `Sizes: ${sizes.join(', ')}. Load average when done: ${loadavg()[0]!.toFixed(1)} (the machine's other users).`,
   ].join('\n');
   console.log(text);
   if (values.write) {
