@@ -20,8 +20,9 @@ export async function feedRoutes(app: FastifyInstance): Promise<void> {
     // The base is part of it: without LIVELOG_PUBLIC_URL the links follow the request's host.
     const tag = `W/"${projection.epoch}.${projection.head}.${Buffer.from(base).toString('base64url')}"`;
     reply.header('etag', tag).header('cache-control', FEED_CACHE).header('vary', 'host');
-    const asked = request.headers['if-none-match'];
-    if (asked && asked.split(',').some((one) => one.trim().replace(/^W\//, '') === tag.slice(2))) {
+    // Weak comparison (RFC 9110): W/"x" and "x" match; "*" matches any current feed.
+    const asked = request.headers['if-none-match']?.split(',').map((one) => one.trim().replace(/^W\//, ''));
+    if (asked?.some((one) => one === '*' || one === tag.slice(2))) {
       reply.code(304).send();
       return null;
     }
