@@ -1,14 +1,18 @@
-// Bundles the browser script and copies the stylesheet into dist/client, served under /assets/.
+// Bundles the browser script and the stylesheet into dist/client, served under /assets/: names
+// carry a content hash (cached for a year), dist/client/manifest.json maps source names to them,
+// and each file has .br and .gz twins beside it, compressed once here rather than on every request.
 import { build } from 'esbuild';
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
-const out = new URL('../dist/client/', import.meta.url);
-await mkdir(out, { recursive: true });
-// A map left by an older build would still be served.
-await rm(new URL('live.js.map', out), { force: true });
-await build({
-  entryPoints: [new URL('../client/live.ts', import.meta.url).pathname],
-  outfile: new URL('live.js', out).pathname,
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** esbuild's options for the client: the test that pins the JS budget builds with the same ones. */
+export const clientBuildOptions = {
+  entryPoints: [path.join(root, 'client/live.ts'), path.join(root, 'client/livelog.css')],
+  entryNames: '[name]-[hash]',
   bundle: true,
   format: 'esm',
   target: ['es2020'],
@@ -16,6 +20,27 @@ await build({
   // No source map: dist/client is served as it is, and the readable source is in the repository.
   sourcemap: false,
   logLevel: 'warning',
-});
-await copyFile(new URL('../client/livelog.css', import.meta.url), new URL('livelog.css', out));
-console.log('client built into dist/client');
+};
+
+export async function buildClient(outDir = path.join(root, 'dist/client')) {
+  // Old hashed files would pile up (and a stale map would be served): start from an empty folder.
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const result = await build({ ...clientBuildOptions, outdir: outDir, metafile: true });
+  const manifest = {};
+  for (const [output, { entryPoint }] of Object.entries(result.metafile.outputs)) {
+    if (!entryPoint) continue;
+    const file = path.resolve(output);
+    manifest[path.basename(entryPoint).replace(/\.ts$/, '.js')] = path.basename(file);
+    const bytes = await readFile(file);
+    await writeFile(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+    await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+  }
+  await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const manifest = await buildClient();
+  console.log(`client built into dist/client: ${Object.values(manifest).join(', ')}`);
+}

@@ -35,6 +35,7 @@ import { authorRoutes } from './http/routes/author.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
+import { feedRoutes } from './http/routes/feeds.ts';
 
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
@@ -144,6 +145,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(authorRoutes);
   await app.register(adminRoutes);
   await app.register(liveRoutes);
+  await app.register(feedRoutes);
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();

@@ -39,6 +39,8 @@ const ROUTES: [InjectOptions['method'], string][] = [
   ['GET', '/readyz'],
   ['GET', '/s/:slug'],
   ['GET', '/s/:slug/media/:file'],
+  ['GET', '/s/:slug/feed.xml'],
+  ['GET', '/s/:slug/feed.json'],
   ['POST', '/s/:slug/posts'],
   ['GET', '/s/:slug/posts/:id'],
   ['POST', '/s/:slug/posts/:id/edit'],

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { Tokens } from '../server/auth/tokens.ts';
+import { assetName } from '../server/render/assets.ts';
 import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
 import { Browser } from './browser.ts';
 import { multipartBody } from './fixtures/photos.ts';
@@ -70,8 +71,8 @@ test('no internal user ids in pages, the public API or the export', async () => 
 });
 
 test('no source map is served, and the bundle does not point to one', async () => {
-  assert.equal((await fetch(`${base}/assets/live.js.map`)).status, 404);
-  assert.doesNotMatch(await (await fetch(`${base}/assets/live.js`)).text(), /sourceMappingURL/);
+  assert.equal((await fetch(`${base}/assets/${assetName('live.js')}.map`)).status, 404);
+  assert.doesNotMatch(await (await fetch(`${base}/assets/${assetName('live.js')}`)).text(), /sourceMappingURL/);
 });
 
 test('error codes say what happened', async () => {

@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assetName } from '../server/render/assets.ts';
 import { testApp, type TestApp } from './helpers.ts';
 import { Browser } from './browser.ts';
 
@@ -22,7 +23,7 @@ test('30 parallel logins with made-up names: a stylesheet stays fast, every logi
   const form = await fetch(`${base}/login`);
   const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const csrf = Browser.field(await form.text(), '_csrf');
-  assert.equal((await fetch(`${base}/assets/livelog.css`)).status, 200, 'the client is built (npm run build)');
+  assert.equal((await fetch(`${base}/assets/${assetName('livelog.css')}`)).status, 200, 'the client is built (npm run build)');
 
   const rssBefore = process.memoryUsage().rss;
   let rssPeak = rssBefore;
@@ -32,7 +33,7 @@ test('30 parallel logins with made-up names: a stylesheet stays fast, every logi
   const stylesheets = (async () => {
     while (!burstOver) {
       const started = performance.now();
-      const response = await fetch(`${base}/assets/livelog.css`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${base}/assets/${assetName('livelog.css')}`, { signal: AbortSignal.timeout(10_000) });
       await response.arrayBuffer();
       assert.equal(response.status, 200);
       stylesheetTimes.push(performance.now() - started);

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { assetName } from '../../server/render/assets.ts';
 import { type Instance, machine, progress, setUp, startInstance } from './harness.ts';
 
 const { values } = parseArgs({
@@ -52,7 +53,7 @@ async function round(child: ChildProcess): Promise<Round> {
   const form = await fetch(`${base}/login`);
   const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const csrf = /name="_csrf" value="([^"]*)"/.exec(await form.text())![1]!;
-  for (let i = 0; i < 20; i++) await (await fetch(`${base}/assets/livelog.css`)).arrayBuffer();
+  for (let i = 0; i < 20; i++) await (await fetch(`${base}/assets/${assetName('livelog.css')}`)).arrayBuffer();
   const before = await memory(child.pid!);
 
   let over = false;
@@ -60,7 +61,7 @@ async function round(child: ChildProcess): Promise<Round> {
   const viewer = (async () => {
     while (!over) {
       const started = performance.now();
-      await (await fetch(`${base}/assets/livelog.css`)).arrayBuffer();
+      await (await fetch(`${base}/assets/${assetName('livelog.css')}`)).arrayBuffer();
       css.push(performance.now() - started);
     }
   })();

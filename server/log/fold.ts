@@ -42,6 +42,10 @@ export class StreamFold {
   status: StreamState = { kind: 'status', status: 'live', seq: 0 };
   /** The stream's authors (admins may write to every stream without being one). */
   readonly authors = new Map<string, AuthorRef>();
+  /** When readers last saw something change (a post, an edit, a pin, a deletion, the status). */
+  updatedAt?: Date;
+  /** When the stream was ended; unset while it is live. */
+  endedAt?: Date;
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -130,8 +134,10 @@ export class StreamFold {
 
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
+    if (record.type !== 'member') this.updatedAt = record.at;
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
+      this.endedAt = this.status.status === 'ended' ? record.at : undefined;
       return this.status;
     }
     if (record.type === 'member') {

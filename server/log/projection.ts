@@ -89,6 +89,16 @@ export class StreamProjection extends EventEmitter {
     return this.state.status;
   }
 
+  /** When readers last saw a change; unset before the first one. */
+  get updatedAt(): Date | undefined {
+    return this.state.updatedAt;
+  }
+
+  /** When the stream was ended; unset while it is live. */
+  get endedAt(): Date | undefined {
+    return this.state.endedAt;
+  }
+
   get authors(): ReadonlyMap<string, AuthorRef> {
     return this.state.authors;
   }

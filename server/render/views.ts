@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { PostSnapshot } from '../log/records.ts';
+import { assetName } from './assets.ts';
 import { renderMarkdown } from './markdown.ts';
 
 // The eta views, shared by the live page, the pushes to viewers and the static export: one partial
@@ -34,7 +35,7 @@ export function renderPost(
 }
 
 export function renderView(name: string, data: Record<string, unknown>): string {
-  return eta.render(`./${name}`, { formatTime, ...data });
+  return eta.render(`./${name}`, { formatTime, asset: assetName, ...data });
 }
 
 export function readStylesheet(): string {

@@ -5,6 +5,8 @@ import type { StreamProjection } from '../../log/projection.ts';
 import type { PostVersion } from '../../log/fold.ts';
 import type { PostWindow } from '../../log/windows.ts';
 import { renderView } from '../../render/views.ts';
+import { siteBase, siteLinks } from '../../render/links.ts';
+import { pageMeta } from '../../render/page-meta.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 import { PAGE_SIZE, type PageRequest, streamPageModel } from './stream-page.ts';
@@ -75,7 +77,15 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
 
 async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page: Omit<PageRequest, 'user' | 'csrfToken'>) {
   const user = await sessionUser(request);
-  const model = streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' });
+  const { projection, window } = page;
+  const meta = pageMeta({
+    stream: projection.stream,
+    posts: [...window.pinned, ...window.posts],
+    links: siteLinks(siteBase(request.server.livelog.config.LIVELOG_PUBLIC_URL, request), projection.slug),
+    endedAt: projection.endedAt,
+    updated: projection.updatedAt,
+  });
+  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

@@ -1,0 +1,51 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import type { StreamProjection } from '../../log/projection.ts';
+import { atomFeed, type FeedSource, jsonFeed, newestPosts } from '../../render/feeds.ts';
+import { siteBase, siteLinks } from '../../render/links.ts';
+import { postHtml } from '../../render/post-html.ts';
+import { SlugParams } from './schemas.ts';
+
+// A stream's Atom and JSON feeds. A feed changes only when the stream's log moves, so its ETag is
+// the stream's life and head: a reader polling an unchanged stream gets a 304 without any rendering.
+
+type Params = { Params: Static<typeof SlugParams> };
+
+/** Feed readers poll; a short shared cache spares the server a crowd of them. */
+const FEED_CACHE = 'public, max-age=30';
+
+export async function feedRoutes(app: FastifyInstance): Promise<void> {
+  /** The feed's ETag, or null after answering 304 because the reader has it already. */
+  function checkFresh(request: FastifyRequest, reply: FastifyReply, projection: StreamProjection, base: string): string | null {
+    // The base is part of it: without LIVELOG_PUBLIC_URL the links follow the request's host.
+    const tag = `W/"${projection.epoch}.${projection.head}.${Buffer.from(base).toString('base64url')}"`;
+    reply.header('etag', tag).header('cache-control', FEED_CACHE).header('vary', 'host');
+    // Weak comparison (RFC 9110): W/"x" and "x" match; "*" matches any current feed.
+    const asked = request.headers['if-none-match']?.split(',').map((one) => one.trim().replace(/^W\//, ''));
+    if (asked?.some((one) => one === '*' || one === tag.slice(2))) {
+      reply.code(304).send();
+      return null;
+    }
+    return tag;
+  }
+
+  function sourceOf(projection: StreamProjection, base: string): FeedSource {
+    const posts = newestPosts(projection.page(Infinity)).map((version) => ({ post: version.post, html: postHtml(version, projection.slug) }));
+    const updated = projection.updatedAt ?? projection.stream.createdAt;
+    return { stream: projection.stream, posts, updated, links: siteLinks(base, projection.slug) };
+  }
+
+  app.get<Params>('/s/:slug/feed.xml', { schema: { params: SlugParams } }, async (request, reply) => {
+    const projection = await app.livelog.projections.require(request.params.slug);
+    const base = siteBase(app.livelog.config.LIVELOG_PUBLIC_URL, request);
+    if (!checkFresh(request, reply, projection, base)) return reply;
+    return reply.type('application/atom+xml; charset=utf-8').send(atomFeed(sourceOf(projection, base)));
+  });
+
+  app.get<Params>('/s/:slug/feed.json', { schema: { params: SlugParams } }, async (request, reply) => {
+    const projection = await app.livelog.projections.require(request.params.slug);
+    const base = siteBase(app.livelog.config.LIVELOG_PUBLIC_URL, request);
+    if (!checkFresh(request, reply, projection, base)) return reply;
+    return reply.type('application/feed+json; charset=utf-8').send(JSON.stringify(jsonFeed(sourceOf(projection, base))));
+  });
+}
