@@ -34,6 +34,7 @@ import { authorRoutes } from './http/routes/author.ts';
 import { adminRoutes } from './http/routes/admin.ts';
 import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
+import { embedRoutes } from './http/routes/embed.ts';
 
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
@@ -142,6 +143,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(authorRoutes);
   await app.register(adminRoutes);
   await app.register(liveRoutes);
+  await app.register(embedRoutes);
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();

@@ -20,22 +20,33 @@ declare module 'fastify' {
   }
 }
 
+const DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+};
+
+/**
+ * The headers of the one page other sites may frame (the embed): the same policy, but framed by
+ * the origins LIVELOG_EMBED_ORIGINS names (space-separated, or *), and no X-Frame-Options (it
+ * cannot list origins; frame-ancestors is what browsers follow).
+ */
+export function embeddable(origins: string) {
+  return {
+    frameguard: false as const,
+    contentSecurityPolicy: { useDefaults: false, directives: { ...DIRECTIVES, frameAncestors: origins.trim().split(/\s+/) } },
+  };
+}
+
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
   await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-      },
-    },
+    contentSecurityPolicy: { useDefaults: false, directives: DIRECTIVES },
     // Livelog is often run on plain http at a venue: do not force https on its own assets.
     strictTransportSecurity: false,
   });

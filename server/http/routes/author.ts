@@ -7,6 +7,7 @@ import type { AppendResult, StreamProjection } from '../../log/projection.ts';
 import type { Actor } from '../../log/records.ts';
 import { PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
+import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
@@ -16,7 +17,12 @@ import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 const Form = <T extends Record<string, TSchema>>(fields: T) =>
   Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
-const NewPostForm = Form({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })), ...PhotoFields });
+const NewPostForm = Form({
+  body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })),
+  ...PhotoFields,
+  /** The author's "This photo is decorative" box: publish with alt="" on purpose. */
+  decorative: Type.Optional(Type.Literal('true')),
+});
 const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), baseSeq: Seq });
 const PinForm = Form({ pinned: Type.Union([Type.Literal('true'), Type.Literal('false')]) });
 const DeleteForm = Form({ baseSeq: Type.Optional(Seq) });
@@ -64,6 +70,7 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     (request, reply) =>
       authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
+        ensureDescribed(request.body.photo, request.body.alt, request.body.decorative === 'true');
         const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
         return publishPost(projection, { actor, body: request.body.body ?? '', key: request.body.key, media });
       }),
