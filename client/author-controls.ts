@@ -1,18 +1,40 @@
-// Edit, pin and delete on each post the author may change, and the stream's end/reopen button. The
-// buttons and the edit form are the server's own partials (templates on the author's page), cloned.
-import type { StreamStatus } from '../shared/protocol.ts';
+// Edit, pin, key and delete on each post the author may change, by fetch instead of a page load.
+// The controls are the server's own: its no-JavaScript forms in `div.post-actions`, or (for a post
+// that arrived live) a clone of the same partial from the page's <template>. Nothing is built here
+// but a note saying why an action failed.
+import { accessibleName, addressed, intentOf, type Intent, toggleFields, toggleLabel } from './post-controls.ts';
+import { PostEditor } from './post-editor.ts';
 import { sendChange } from './send-change.ts';
+import { clearFailure, showFailure } from './failure.ts';
 
-function cloneTemplate(id: string): HTMLElement {
-  const template = document.getElementById(id) as HTMLTemplateElement;
-  return template.content.firstElementChild?.cloneNode(true) as HTMLElement;
+function cloneTemplate(id: string): HTMLElement | null {
+  const template = document.getElementById(id) as HTMLTemplateElement | null;
+  return (template?.content.firstElementChild?.cloneNode(true) as HTMLElement | undefined) ?? null;
 }
+
+/** Buttons, links and forms in an actions bar, each with what it does. */
+function controlsOf(bar: HTMLElement): { element: HTMLElement; intent: Intent }[] {
+  const found: { element: HTMLElement; intent: Intent }[] = [];
+  for (const element of bar.querySelectorAll<HTMLElement>('form, a, button[data-action]')) {
+    if (element instanceof HTMLButtonElement && element.form) continue; // its form stands for it
+    const intent = intentOf({
+      dataAction: element.dataset.action,
+      action: element instanceof HTMLFormElement ? element.getAttribute('action') ?? '' : undefined,
+      href: element instanceof HTMLAnchorElement ? element.getAttribute('href') ?? '' : undefined,
+    });
+    if (intent) found.push({ element, intent });
+  }
+  return found;
+}
+
+const buttonOf = (element: HTMLElement) => (element instanceof HTMLFormElement ? element.querySelector<HTMLElement>('button, [type=submit]') : element);
 
 export class AuthorControls {
   /** Names, not ids: user names are public (they sign every post) and unique; ids stay inside. */
   private readonly userName: string;
   private readonly admin: boolean;
   private readonly csrf: string;
+  private readonly editor: PostEditor;
 
   constructor(
     tools: HTMLElement,
@@ -21,87 +43,94 @@ export class AuthorControls {
     this.userName = tools.dataset.user ?? '';
     this.admin = tools.dataset.admin === 'true';
     this.csrf = tools.dataset.csrf ?? '';
+    this.editor = new PostEditor(slug, this.csrf);
   }
 
   decorate(article: HTMLElement): void {
     const id = article.dataset.postId ?? '';
-    const own = this.admin || article.dataset.author === this.userName;
-    const pinned = article.dataset.pinned === 'true';
-    const bar = cloneTemplate('post-actions');
-    const button = (action: string) => bar.querySelector<HTMLButtonElement>(`[data-action=${action}]`) as HTMLButtonElement;
-    const on = (action: string, run: () => void) => button(action).addEventListener('click', run);
-    button(pinned ? 'pin' : 'unpin').remove();
-    on(pinned ? 'unpin' : 'pin', () => void this.change(article, `/s/${this.slug}/posts/${id}/pin`, { pinned: String(!pinned) }));
-    if (own) {
-      on('edit', () => void this.edit(article, id));
-      on('delete', () => {
-        if (confirm('Delete this post for every viewer?')) {
-          void this.change(article, `/s/${this.slug}/posts/${id}/delete`, { baseSeq: article.dataset.seq ?? '' });
+    let bar = article.querySelector<HTMLElement>('div.post-actions');
+    if (!bar) {
+      bar = cloneTemplate('post-actions');
+      if (!bar) return;
+      for (const form of bar.querySelectorAll('form')) form.setAttribute('action', addressed(form.getAttribute('action') ?? '', id));
+      for (const link of bar.querySelectorAll('a')) link.setAttribute('href', addressed(link.getAttribute('href') ?? '', id));
+      if (!(this.admin || article.dataset.author === this.userName)) {
+        for (const { element, intent } of controlsOf(bar)) if (intent === 'edit' || intent === 'delete') element.remove();
+      }
+      (article.querySelector('footer.post-footer') ?? article.lastElementChild)?.after(bar);
+    }
+    for (const { element, intent } of controlsOf(bar)) this.enhance(article, element, intent);
+    this.label(article, bar);
+  }
+
+  /** Toggles show the post's state, and every control names its post for screen readers. */
+  private label(article: HTMLElement, bar: HTMLElement): void {
+    const headline = article.querySelector('.post-headline')?.textContent?.trim();
+    const post = {
+      author: article.dataset.author ?? '',
+      time: article.querySelector('.post-meta time')?.textContent?.trim() ?? '',
+      headline: headline || undefined,
+    };
+    const controls = controlsOf(bar);
+    for (const { element, intent } of controls) {
+      const button = buttonOf(element);
+      if (!button) continue;
+      if (intent === 'pin' || intent === 'key') {
+        const on = article.dataset[intent === 'pin' ? 'pinned' : 'key'] === 'true';
+        const named = element.dataset.action ?? button.dataset.action;
+        // Separate Pin and Unpin controls: only the one that applies stays.
+        if (named === `un${intent}` || (named === intent && controls.some((c) => c.element.dataset.action === `un${intent}`))) {
+          if ((named === `un${intent}`) !== on) {
+            element.hidden = true;
+            continue;
+          }
+          element.hidden = false;
+        } else {
+          const text = [...button.childNodes].find((node) => node.nodeType === Node.TEXT_NODE && node.textContent?.trim());
+          if (text) text.textContent = toggleLabel(intent, on);
+          else button.textContent = toggleLabel(intent, on);
         }
-      });
-    } else {
-      button('edit').remove();
-      button('delete').remove();
+      }
+      const visible = [...button.childNodes].filter((n) => !(n instanceof HTMLElement && n.classList.contains('visually-hidden'))).map((n) => n.textContent).join('').trim();
+      button.setAttribute('aria-label', accessibleName(visible, post));
     }
-    article.append(bar);
   }
 
-  private async change(article: HTMLElement, url: string, fields: Record<string, string>): Promise<boolean> {
-    const result = await sendChange(url, { ...fields, key: crypto.randomUUID() }, this.csrf);
-    if (!result.ok) this.say(article, result.message);
-    return result.ok;
-  }
-
-  private async edit(original: HTMLElement, id: string): Promise<void> {
-    const response = await fetch(`/s/${this.slug}/posts/${id}`, { headers: { accept: 'application/json' } });
-    // A live change may have re-rendered the post while we asked for its source.
-    const article = document.getElementById(original.id) ?? original;
-    if (!response.ok) return this.say(article, 'This post can no longer be edited');
-    const post = (await response.json()) as { body: string; seq: number };
-    const form = cloneTemplate('edit-form') as HTMLFormElement;
-    const textarea = form.querySelector('textarea') as HTMLTextAreaElement;
-    const save = form.querySelector('button[type=submit]') as HTMLButtonElement;
-    textarea.value = post.body;
-    form.querySelector('[data-action=cancel]')?.addEventListener('click', () => form.remove());
-    form.addEventListener('submit', async (event) => {
+  private enhance(article: HTMLElement, element: HTMLElement, intent: Intent): void {
+    if (element.dataset.enhanced) return;
+    element.dataset.enhanced = 'true';
+    const run = (event: Event) => {
       event.preventDefault();
-      save.disabled = true;
-      // The version we started from: if someone changed the post since, the server says 409.
-      const ok = await this.change(article, `/s/${this.slug}/posts/${id}/edit`, { body: textarea.value, baseSeq: String(post.seq) });
-      save.disabled = false;
-      if (ok) form.remove(); // the live frame brings the new version
-    });
-    article.querySelector('.edit-form')?.remove();
-    article.append(form);
-    textarea.focus();
+      void this.act(article, element, intent);
+    };
+    if (element instanceof HTMLFormElement) element.addEventListener('submit', run);
+    else element.addEventListener('click', run);
   }
 
-  private say(original: HTMLElement, message: string): void {
-    // The post may have been re-rendered by a live change since the action began.
-    const article = document.getElementById(original.id) ?? original;
-    let note = article.querySelector<HTMLElement>('.post-error');
-    if (!note) {
-      note = document.createElement('p');
-      note.className = 'post-error error';
-      note.setAttribute('role', 'alert');
-      article.append(note);
+  private async act(original: HTMLElement, element: HTMLElement, intent: Intent): Promise<void> {
+    // A live change may have re-rendered the post since the page was drawn.
+    const article = (document.getElementById(original.id) as HTMLElement | null) ?? original;
+    const id = article.dataset.postId ?? '';
+    const base = `/s/${this.slug}/posts/${id}`;
+    if (intent === 'edit') return this.editor.open(article, element);
+    if (intent === 'delete' && !confirm('Delete this post for every viewer?')) return;
+    const form = element instanceof HTMLFormElement ? element : null;
+    const url = form?.action || `${base}/${intent}`;
+    const key = crypto.randomUUID();
+    let fields: Record<string, string>;
+    if (intent === 'delete') fields = { ...(form ? toggleFields([...new FormData(form)] as [string, string][], false, key) : {}), baseSeq: article.dataset.seq ?? '', key };
+    else {
+      const turnOn = article.dataset[intent === 'pin' ? 'pinned' : 'key'] !== 'true';
+      fields = form ? toggleFields([...new FormData(form)] as [string, string][], turnOn, key) : { pinned: String(turnOn), key };
     }
-    note.textContent = message;
+    const button = buttonOf(element) as HTMLButtonElement | null;
+    if (button) button.disabled = true;
+    const result = await sendChange(url, fields, this.csrf);
+    if (button) button.disabled = false;
+    const bar = element.closest('.post-actions') ?? element;
+    if (!result.ok) return showFailure(bar, result.message);
+    clearFailure(bar);
+    // Without a live feed (an older page) no frame brings the change: show it here.
+    if (document.getElementById('posts')?.dataset.live !== 'true') location.reload();
   }
-}
-
-/** Keeps the end/reopen button and the composer in step with the stream's status. */
-export function followStatus(form: HTMLFormElement, compose: HTMLFormElement | null, csrf: string): void {
-  const next = form.querySelector('input[name=status]') as HTMLInputElement;
-  const apply = (status: StreamStatus) => {
-    next.value = status === 'ended' ? 'live' : 'ended';
-    const button = form.querySelector('button');
-    if (button) button.textContent = status === 'ended' ? 'Reopen the stream' : 'End the stream';
-    if (compose) compose.hidden = status === 'ended';
-  };
-  document.addEventListener('livelog:status', (event) => apply((event as CustomEvent<StreamStatus>).detail));
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    void sendChange(form.action, { status: next.value, key: crypto.randomUUID() }, csrf);
-  });
 }

@@ -24,6 +24,14 @@ export class LiveStatus {
     document.dispatchEvent(new CustomEvent('livelog:status', { detail: status }));
   }
 
+  /** A change arrived: "Updated 14:05" in the reader's own time. */
+  updated(at: Date): void {
+    const time = this.line.querySelector<HTMLTimeElement>('time.last-updated');
+    if (!time) return;
+    time.dateTime = at.toISOString();
+    time.textContent = `Updated ${at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`;
+  }
+
   viewers(n: number): void {
     const count = document.getElementById('viewers');
     if (count) count.textContent = n === 1 ? '· 1 viewer' : `· ${n} viewers`;

@@ -17,5 +17,17 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The host page's side of the embed snippet: a classic script (it finds its own origin through
+// document.currentScript), loaded by other sites.
+await build({
+  entryPoints: [new URL('../client/embed-host.ts', import.meta.url).pathname],
+  outfile: new URL('embed.js', out).pathname,
+  bundle: true,
+  format: 'iife',
+  target: ['es2020'],
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+});
 await copyFile(new URL('../client/livelog.css', import.meta.url), new URL('livelog.css', out));
 console.log('client built into dist/client');

@@ -36,7 +36,7 @@ async function publishFromForm(fields: Record<string, string>, accept = 'text/ht
 
 test('the form refuses a photo without a description, with a plain message, and stores nothing', async () => {
   const before = (await t.app.livelog.projections.require(t.slug)).head;
-  for (const alt of [{}, { alt: '' }, { alt: '   ' }]) {
+  for (const alt of [{}, { alt: '' }, { alt: '   ' }] as Record<string, string>[]) {
     const refused = await publishFromForm(alt);
     assert.equal(refused.status, 400, JSON.stringify(alt));
     assert.match(refused.text, /Describe each photo for people who cannot see it, or mark it as decorative/);
