@@ -27,6 +27,10 @@ function controlsOf(bar: HTMLElement): { element: HTMLElement; intent: Intent }[
   return found;
 }
 
+/** "14:05" in the reader's time: a stable name (the visible "5 min ago" keeps changing). */
+const clockOf = (time: HTMLTimeElement | null) =>
+  time?.dateTime ? new Date(time.dateTime).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+
 const buttonOf = (element: HTMLElement) => (element instanceof HTMLFormElement ? element.querySelector<HTMLElement>('button, [type=submit]') : element);
 
 export class AuthorControls {
@@ -68,7 +72,7 @@ export class AuthorControls {
     const headline = article.querySelector('.post-headline')?.textContent?.trim();
     const post = {
       author: article.dataset.author ?? '',
-      time: article.querySelector('.post-meta time')?.textContent?.trim() ?? '',
+      time: clockOf(article.querySelector<HTMLTimeElement>('.post-meta time[datetime]')),
       headline: headline || undefined,
     };
     const controls = controlsOf(bar);

@@ -3,9 +3,9 @@
 
 export function showFailure(control: Element, message: string): void {
   let note = control.nextElementSibling;
-  if (!note?.classList.contains('action-error')) {
+  if (!note?.classList.contains('post-error')) {
     note = document.createElement('p');
-    note.className = 'action-error error';
+    note.className = 'post-error error';
     note.setAttribute('role', 'alert');
     control.after(note);
   }
@@ -13,5 +13,5 @@ export function showFailure(control: Element, message: string): void {
 }
 
 export function clearFailure(control: Element): void {
-  if (control.nextElementSibling?.classList.contains('action-error')) control.nextElementSibling.remove();
+  if (control.nextElementSibling?.classList.contains('post-error')) control.nextElementSibling.remove();
 }

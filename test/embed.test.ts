@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../server/config.ts';
-import { testApp, type TestApp } from './helpers.ts';
+import { AUTHOR_PASSWORD, testApp, type TestApp } from './helpers.ts';
+import { loggedIn } from './browser.ts';
 
 // Only the embed may be framed, by the origins LIVELOG_EMBED_ORIGINS names; every other page keeps
 // refusing to be framed (clickjacking).
@@ -38,6 +39,14 @@ test('the embed may be framed by any site by default, with no X-Frame-Options, a
   assert.match(embed.body, /src="\/assets\/live\.js"/);
 });
 
+test("the snippet's host script may be loaded by other sites; the page script may not", async () => {
+  const host = await any.app.inject({ url: '/assets/embed.js' });
+  assert.equal(host.statusCode, 200);
+  assert.equal(host.headers['cross-origin-resource-policy'], 'cross-origin');
+  const live = await any.app.inject({ url: '/assets/live.js' });
+  assert.equal(live.headers['cross-origin-resource-policy'], 'same-origin');
+});
+
 test('every other page still forbids framing', async () => {
   for (const url of ['/', `/s/${any.slug}`, '/login']) {
     const page = await any.app.inject({ url });
@@ -61,4 +70,15 @@ test('an unknown stream has no embed (404), and a bad origin list stops the star
     assert.throws(() => loadConfig({ LIVELOG_EMBED_ORIGINS: bad }), /LIVELOG_EMBED_ORIGINS/, bad);
   }
   assert.equal(loadConfig({}).LIVELOG_EMBED_ORIGINS, '*');
+});
+
+test("the author's page offers the embed snippet, its title escaped for the snippet", async () => {
+  const author = await loggedIn(any.app, any.author.name, AUTHOR_PASSWORD);
+  const page = await author.request('GET', `/s/${any.slug}`);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<summary>Embed this stream<\/summary>/);
+  assert.match(page.body, new RegExp(`<iframe src="/s/${any.slug}/embed" title="The launch \\(live\\)"`));
+  assert.match(page.body, /<script src="\/assets\/embed\.js" async><\/script><\/textarea>/);
+  const reader = await any.app.inject({ url: `/s/${any.slug}` });
+  assert.doesNotMatch(reader.body, /Embed this stream/);
 });

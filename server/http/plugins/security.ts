@@ -20,6 +20,9 @@ declare module 'fastify' {
   }
 }
 
+/** Where the snippet's host-side script is served (scripts/build-client.mjs builds it). */
+export const EMBED_HOST_SCRIPT = '/assets/embed.js';
+
 const DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
@@ -49,6 +52,10 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     contentSecurityPolicy: { useDefaults: false, directives: DIRECTIVES },
     // Livelog is often run on plain http at a venue: do not force https on its own assets.
     strictTransportSecurity: false,
+  });
+  // The embed snippet's host script runs on other sites' pages: it may be loaded across origins.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.split('?')[0] === EMBED_HOST_SCRIPT) reply.header('cross-origin-resource-policy', 'cross-origin');
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Photos arrive as multipart (the author's form and the API). Fields land on request.body, files
