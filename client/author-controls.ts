@@ -2,7 +2,7 @@
 // The controls are the server's own: its no-JavaScript forms in `div.post-actions`, or (for a post
 // that arrived live) a clone of the same partial from the page's <template>. Nothing is built here
 // but a note saying why an action failed.
-import { accessibleName, addressed, intentOf, type Intent, toggleFields, toggleLabel } from './post-controls.ts';
+import { accessibleName, intentOf, type Intent, toggleFields } from './post-controls.ts';
 import { PostEditor } from './post-editor.ts';
 import { sendChange } from './send-change.ts';
 import { clearFailure, showFailure } from './failure.ts';
@@ -12,26 +12,28 @@ function cloneTemplate(id: string): HTMLElement | null {
   return (template?.content.firstElementChild?.cloneNode(true) as HTMLElement | undefined) ?? null;
 }
 
-/** Buttons, links and forms in an actions bar, each with what it does. */
+/** Forms, links and lone buttons in an actions bar, each with what it does. */
 function controlsOf(bar: HTMLElement): { element: HTMLElement; intent: Intent }[] {
   const found: { element: HTMLElement; intent: Intent }[] = [];
   for (const element of bar.querySelectorAll<HTMLElement>('form, a, button[data-action]')) {
     if (element instanceof HTMLButtonElement && element.form) continue; // its form stands for it
     const intent = intentOf({
-      dataAction: element.dataset.action,
-      action: element instanceof HTMLFormElement ? element.getAttribute('action') ?? '' : undefined,
-      href: element instanceof HTMLAnchorElement ? element.getAttribute('href') ?? '' : undefined,
+      // A form's own data-action, else its (first) button's: Pin and Unpin share one form.
+      dataAction: element.dataset.action ?? element.querySelector<HTMLElement>('[data-action]')?.dataset.action,
+      action: element instanceof HTMLFormElement ? (element.getAttribute('action') ?? '') : undefined,
+      href: element instanceof HTMLAnchorElement ? (element.getAttribute('href') ?? '') : undefined,
     });
     if (intent) found.push({ element, intent });
   }
   return found;
 }
 
+const buttonOf = (element: HTMLElement) =>
+  element instanceof HTMLFormElement ? element.querySelector<HTMLButtonElement>('button:not([hidden])') : (element as HTMLButtonElement);
+
 /** "14:05" in the reader's time: a stable name (the visible "5 min ago" keeps changing). */
 const clockOf = (time: HTMLTimeElement | null) =>
   time?.dateTime ? new Date(time.dateTime).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
-
-const buttonOf = (element: HTMLElement) => (element instanceof HTMLFormElement ? element.querySelector<HTMLElement>('button, [type=submit]') : element);
 
 export class AuthorControls {
   /** Names, not ids: user names are public (they sign every post) and unique; ids stay inside. */
@@ -54,12 +56,13 @@ export class AuthorControls {
     const id = article.dataset.postId ?? '';
     let bar = article.querySelector<HTMLElement>('div.post-actions');
     if (!bar) {
+      // A post that arrived live: the template's forms, pointed at this post.
       bar = cloneTemplate('post-actions');
       if (!bar) return;
-      for (const form of bar.querySelectorAll('form')) form.setAttribute('action', addressed(form.getAttribute('action') ?? '', id));
-      for (const link of bar.querySelectorAll('a')) link.setAttribute('href', addressed(link.getAttribute('href') ?? '', id));
-      if (!(this.admin || article.dataset.author === this.userName)) {
-        for (const { element, intent } of controlsOf(bar)) if (intent === 'edit' || intent === 'delete') element.remove();
+      const own = this.admin || article.dataset.author === this.userName;
+      for (const { element, intent } of controlsOf(bar)) {
+        if (!own && (intent === 'edit' || intent === 'delete')) element.remove();
+        else if (element instanceof HTMLFormElement && !element.getAttribute('action')) element.setAttribute('action', `/s/${this.slug}/posts/${id}/${intent}`);
       }
       (article.querySelector('footer.post-footer') ?? article.lastElementChild)?.after(bar);
     }
@@ -69,34 +72,23 @@ export class AuthorControls {
 
   /** Toggles show the post's state, and every control names its post for screen readers. */
   private label(article: HTMLElement, bar: HTMLElement): void {
-    const headline = article.querySelector('.post-headline')?.textContent?.trim();
-    const post = {
-      author: article.dataset.author ?? '',
-      time: clockOf(article.querySelector<HTMLTimeElement>('.post-meta time[datetime]')),
-      headline: headline || undefined,
-    };
-    const controls = controlsOf(bar);
-    for (const { element, intent } of controls) {
-      const button = buttonOf(element);
-      if (!button) continue;
-      if (intent === 'pin' || intent === 'key') {
-        const on = article.dataset[intent === 'pin' ? 'pinned' : 'key'] === 'true';
-        const named = element.dataset.action ?? button.dataset.action;
-        // Separate Pin and Unpin controls: only the one that applies stays.
-        if (named === `un${intent}` || (named === intent && controls.some((c) => c.element.dataset.action === `un${intent}`))) {
-          if ((named === `un${intent}`) !== on) {
-            element.hidden = true;
-            continue;
-          }
-          element.hidden = false;
-        } else {
-          const text = [...button.childNodes].find((node) => node.nodeType === Node.TEXT_NODE && node.textContent?.trim());
-          if (text) text.textContent = toggleLabel(intent, on);
-          else button.textContent = toggleLabel(intent, on);
-        }
+    for (const [intent, state] of [
+      ['pin', 'pinned'],
+      ['key', 'key'],
+    ] as const) {
+      const on = article.dataset[state] === 'true';
+      const turnOn = bar.querySelector<HTMLElement>(`[data-action=${intent}]`);
+      const turnOff = bar.querySelector<HTMLElement>(`[data-action=un${intent}]`);
+      if (turnOn && turnOff) {
+        turnOn.hidden = on;
+        turnOff.hidden = !on;
       }
-      const visible = [...button.childNodes].filter((n) => !(n instanceof HTMLElement && n.classList.contains('visually-hidden'))).map((n) => n.textContent).join('').trim();
-      button.setAttribute('aria-label', accessibleName(visible, post));
+    }
+    const headline = article.querySelector('.post-headline')?.textContent?.trim();
+    const post = { author: article.dataset.author ?? '', time: clockOf(article.querySelector('.post-meta time[datetime]')), headline: headline || undefined };
+    // The server's own controls name their post in a visually hidden span; the template's do not.
+    for (const control of bar.querySelectorAll<HTMLElement>('button, a')) {
+      if (!control.querySelector('.visually-hidden')) control.setAttribute('aria-label', accessibleName(control.textContent?.trim() ?? '', post));
     }
   }
 
@@ -125,9 +117,9 @@ export class AuthorControls {
     if (intent === 'delete') fields = { ...(form ? toggleFields([...new FormData(form)] as [string, string][], false, key) : {}), baseSeq: article.dataset.seq ?? '', key };
     else {
       const turnOn = article.dataset[intent === 'pin' ? 'pinned' : 'key'] !== 'true';
-      fields = form ? toggleFields([...new FormData(form)] as [string, string][], turnOn, key) : { pinned: String(turnOn), key };
+      fields = form ? toggleFields([...new FormData(form)] as [string, string][], turnOn, key) : { [intent === 'pin' ? 'pinned' : 'keyMoment']: String(turnOn), key };
     }
-    const button = buttonOf(element) as HTMLButtonElement | null;
+    const button = buttonOf(element);
     if (button) button.disabled = true;
     const result = await sendChange(url, fields, this.csrf);
     if (button) button.disabled = false;

@@ -15,32 +15,24 @@ export function intentOf(control: { action?: string; dataAction?: string; href?:
   return INTENTS[last] ?? null;
 }
 
-/** The visible label of a toggle for a post in this state. */
-export function toggleLabel(intent: 'pin' | 'key', on: boolean): string {
-  if (intent === 'pin') return on ? 'Unpin' : 'Pin';
-  return on ? 'Unkey' : 'Key';
-}
-
 /** A control's name for screen readers: its visible label, then which post it acts on. */
 export function accessibleName(label: string, post: { author: string; time: string; headline?: string }): string {
   const which = post.headline ? `“${post.headline}”` : `the update by ${post.author}${post.time ? ` at ${post.time}` : ''}`;
   return `${label}: ${which}`;
 }
 
-/** Points a cloned form's or link's URL at this post: the segment after `posts/` is its id. */
-export function addressed(url: string, postId: string): string {
-  return url.replace(/(\/posts\/)[^/?#]*/, `$1${postId}`);
-}
+/** The fields that carry a toggle's new state (blank in the template's forms). */
+const STATE_FIELDS = new Set(['pinned', 'keyMoment']);
 
 /**
- * The fields a toggle form sends: its own, with every true/false field set to the new state and a
- * fresh idempotency key (the page's key would replay the first click's answer).
+ * The fields a toggle form sends: its own, with its state field set to the new state and a fresh
+ * idempotency key (the page's key would replay the first click's answer).
  */
 export function toggleFields(fields: [string, string][], turnOn: boolean, key: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of fields) {
     if (name === '_csrf') continue;
-    out[name] = value === 'true' || value === 'false' ? String(turnOn) : value;
+    out[name] = STATE_FIELDS.has(name) || value === 'true' || value === 'false' ? String(turnOn) : value;
   }
   out.key = key;
   return out;

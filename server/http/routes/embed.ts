@@ -31,6 +31,8 @@ export async function embedRoutes(app: FastifyInstance): Promise<void> {
           stream: projection.stream,
           status: projection.status.status,
           head: projection.head,
+          // The newest change among the posts shown (the stream page has the whole log's).
+          lastUpdated: shown.map(({ post }) => post.editedAt ?? post.createdAt).sort((a, b) => b.getTime() - a.getTime())[0],
           posts: shown.map((version) => ({ ...version, html: postHtml(version, projection.slug) })),
           // The key moments among the posts shown, oldest first like the stream page's list.
           keyMoments: shown
