@@ -66,6 +66,13 @@ export class AuthorControls {
       }
       (article.querySelector('footer.post-footer') ?? article.lastElementChild)?.after(bar);
     }
+    // Without script, Edit is a link to the edit page; here it edits in place, so it is a button.
+    for (const link of bar.querySelectorAll<HTMLAnchorElement>('a[data-action=edit]')) {
+      const button = cloneTemplate('post-actions')?.querySelector<HTMLElement>('button[data-action=edit]');
+      if (!button) continue;
+      button.replaceChildren(...link.childNodes);
+      link.replaceWith(button);
+    }
     for (const { element, intent } of controlsOf(bar)) this.enhance(article, element, intent);
     this.label(article, bar);
   }

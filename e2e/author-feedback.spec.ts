@@ -37,8 +37,9 @@ for (const width of [1280, 375]) {
       await logIn(page, s);
       await expect(page.locator('#live-status')).toHaveAttribute('data-state', 'live');
       const card = page.locator(`#post-${post.id}`);
-      const edit = card.getByRole('button', { name: /^Edit: the update by / });
-      await expect(edit).toHaveAccessibleName(new RegExp(`^Edit: the update by ${s.author} at \\d`));
+      const edit = card.getByRole('button', { name: /^Edit\b/ });
+      // Which post: its author and time (its headline when it has one), not a bare "Edit".
+      await expect(edit).toHaveAccessibleName(new RegExp(`^Edit\\b.*${s.author}.*\\d{1,2}:\\d{2}`));
       await edit.click();
       await expect(card.getByLabel('Edit post')).toHaveValue(`Minutes approved (${width})`);
       await page.keyboard.press('Escape');
