@@ -4,7 +4,7 @@
 import type { StreamStatus } from '../shared/protocol.ts';
 import type { ConnectionState } from './connection.ts';
 
-const LABELS: Record<ConnectionState, string> = { live: 'Live', reconnecting: 'Reconnecting…', gone: 'This stream no longer exists' };
+const LABELS: Record<ConnectionState, string> = { live: 'Updates appear here as they are posted', reconnecting: 'Reconnecting…', gone: 'This stream no longer exists' };
 
 export class LiveStatus {
   constructor(private readonly line: HTMLElement) {}
