@@ -48,6 +48,9 @@ if (posts) {
 function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement) => void): void {
   const feed = new Feed(list, prepare);
   const status = new LiveStatus(document.getElementById('live-status') as HTMLElement);
+  // The server wrote the last change's time in UTC: the reader's own clock from here on.
+  const lastUpdated = document.querySelector<HTMLTimeElement>('#live-status time.last-updated[datetime]');
+  if (lastUpdated) status.updated(new Date(lastUpdated.dateTime));
   const keyNav = document.getElementById('key-moments');
   const keyMoments = keyNav ? new KeyMomentsList(keyNav, slug) : null;
   const tabTitle = new HiddenTabCounter(document);
