@@ -27,8 +27,15 @@ export class Composer {
       this.key.value = draft.key; // same key: a retry of an unacknowledged post publishes once
     }
     this.body.addEventListener('input', () => this.saveDraft());
-    this.body.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) this.form.requestSubmit();
+    this.form.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && (event.ctrlKey || event.metaKey) && event.target !== this.form.querySelector('[type=file]')) {
+        event.preventDefault();
+        this.form.requestSubmit();
+      }
+    });
+    // The prompt goes once the photo is described or marked decorative.
+    this.form.addEventListener('input', () => {
+      if (this.altPrompt && !this.undescribed()) this.altPrompt.hidden = true;
     });
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -44,7 +51,24 @@ export class Composer {
     }
   }
 
+  private get altPrompt(): HTMLElement | null {
+    return this.form.querySelector('#alt-prompt');
+  }
+
+  /** A photo is attached with neither a description nor the "decorative" box ticked. */
+  private undescribed(): boolean {
+    const photo = this.form.querySelector<HTMLInputElement>('input[name=photo]');
+    const alt = this.form.querySelector<HTMLInputElement>('input[name=alt]');
+    const decorative = this.form.querySelector<HTMLInputElement>('input[name=decorative]');
+    return Boolean(photo?.files?.length) && !alt?.value.trim() && !decorative?.checked;
+  }
+
   private async publish(): Promise<void> {
+    if (this.undescribed() && this.altPrompt) {
+      this.altPrompt.hidden = false;
+      this.form.querySelector<HTMLInputElement>('input[name=alt]')?.focus();
+      return;
+    }
     const button = this.form.querySelector('button[type=submit]') as HTMLButtonElement;
     button.disabled = true;
     this.status.textContent = 'Publishing…';

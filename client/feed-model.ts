@@ -17,17 +17,23 @@ export type FeedEdit =
   | { kind: 'remove'; id: string }
   | { kind: 'none' };
 
-/** Pinned first, then newest first by creation. */
-function ranksBefore(a: ShownPost, b: ShownPost): boolean {
+/** Which end of the list new posts join: the top (newest first) or the bottom (oldest first). */
+export type FeedOrder = 'newest' | 'oldest';
+
+/** Pinned first in both orders, then by creation: newest or oldest first. */
+function ranksBefore(a: ShownPost, b: ShownPost, order: FeedOrder): boolean {
   if (a.pinned !== b.pinned) return a.pinned;
-  return a.createdSeq > b.createdSeq;
+  return order === 'newest' ? a.createdSeq > b.createdSeq : a.createdSeq < b.createdSeq;
 }
 
 export class FeedModel {
   /** In display order. */
   private shown: ShownPost[];
 
-  constructor(posts: ShownPost[] = []) {
+  constructor(
+    posts: ShownPost[] = [],
+    readonly order: FeedOrder = 'newest',
+  ) {
     this.shown = [...posts];
   }
 
@@ -48,7 +54,7 @@ export class FeedModel {
         const post: ShownPost = { id: frame.id, createdSeq: frame.createdSeq, pinned: frame.pinned, seq: frame.seq };
         const index = this.shown.findIndex((p) => p.id === post.id);
         if (index !== -1) this.shown.splice(index, 1);
-        const at = this.shown.findIndex((p) => ranksBefore(post, p));
+        const at = this.shown.findIndex((p) => ranksBefore(post, p, this.order));
         const before = this.shown[at]?.id ?? null;
         this.shown.splice(at === -1 ? this.shown.length : at, 0, post);
         return { kind: 'show', frame, before };

@@ -1,7 +1,7 @@
 // Frames to page: each post shown, replaced or removed where the feed model says, a "N new updates"
 // button when the reader has scrolled away, and the list's aria-live region announcing additions.
 import type { ChangeFrame, PostFrame } from '../shared/protocol.ts';
-import { FeedModel, type ShownPost } from './feed-model.ts';
+import { type FeedOrder, FeedModel, type ShownPost } from './feed-model.ts';
 
 /** The posts the server rendered into the page, as the model sees them. */
 function shownOnPage(list: HTMLElement): ShownPost[] {
@@ -22,15 +22,17 @@ export class Feed {
     private readonly list: HTMLElement,
     private readonly onPostShown: (article: HTMLElement) => void,
   ) {
-    this.model = new FeedModel(shownOnPage(list));
+    const order: FeedOrder = list.dataset.order === 'oldest' ? 'oldest' : 'newest';
+    this.model = new FeedModel(shownOnPage(list), order);
     this.newUpdates?.querySelector('button')?.addEventListener('click', () => {
-      this.list.scrollIntoView({ behavior: 'smooth' });
+      if (order === 'newest') this.list.scrollIntoView({ behavior: 'smooth' });
+      else this.list.lastElementChild?.scrollIntoView({ behavior: 'smooth', block: 'end' });
       this.clearUnseen();
     });
     window.addEventListener(
       'scroll',
       () => {
-        if (window.scrollY < this.list.offsetTop) this.clearUnseen();
+        if (this.newestInView()) this.clearUnseen();
       },
       { passive: true },
     );
@@ -58,8 +60,14 @@ export class Feed {
     if (!existing) {
       article.classList.add('fresh');
       document.getElementById('empty')?.remove();
-      if (window.scrollY > this.list.offsetTop + 50) this.countUnseen();
+      if (!this.newestInView()) this.countUnseen();
     }
+  }
+
+  /** Whether the end of the list where new posts join is on screen (the top, or the bottom oldest-first). */
+  private newestInView(): boolean {
+    if (this.model.order === 'newest') return window.scrollY <= this.list.offsetTop + 50;
+    return this.list.getBoundingClientRect().bottom <= window.innerHeight + 50;
   }
 
   private countUnseen(): void {

@@ -4,7 +4,7 @@
 import type { StreamStatus } from '../shared/protocol.ts';
 import type { ConnectionState } from './connection.ts';
 
-const LABELS: Record<ConnectionState, string> = { live: 'Live', reconnecting: 'Reconnecting…', gone: 'This stream no longer exists' };
+const LABELS: Record<ConnectionState, string> = { live: 'Updates appear here as they are posted', reconnecting: 'Reconnecting…', gone: 'This stream no longer exists' };
 
 export class LiveStatus {
   constructor(private readonly line: HTMLElement) {}
@@ -19,9 +19,20 @@ export class LiveStatus {
   /** Heard only over an open link, so the page is live. */
   stream(status: StreamStatus): void {
     this.line.dataset.status = status;
+    const badge = this.line.querySelector('.live-badge');
+    if (badge) badge.textContent = status === 'ended' ? 'Ended' : 'Live';
     if (status === 'ended') this.label('This stream has ended');
     else this.connection('live');
     document.dispatchEvent(new CustomEvent('livelog:status', { detail: status }));
+  }
+
+  /** A change arrived: "Last updated 14:05", in the reader's own time. */
+  updated(at: Date): void {
+    const time = this.line.querySelector<HTMLTimeElement>('time.last-updated');
+    if (!time) return;
+    time.dateTime = at.toISOString();
+    time.textContent = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    time.closest<HTMLElement>('.last-updated-line')?.removeAttribute('hidden');
   }
 
   viewers(n: number): void {

@@ -1,11 +1,21 @@
-// The viewer's and author's page script. The page works without it; with it, changes appear live,
-// the connection heals itself and resumes exactly where it left off, and authors publish, edit,
-// pin and delete without leaving the page. This file only wires the parts together.
-import { AuthorControls, followStatus } from './author-controls.ts';
+// The viewer's and author's page script (and the embed's). The page works without it; with it,
+// changes appear live, the connection heals itself and resumes exactly where it left off, authors
+// act without leaving the page, and readers share posts and follow key moments. This file only
+// wires the parts together.
+import type { ChangeFrame } from '../shared/protocol.ts';
+import { AuthorControls } from './author-controls.ts';
 import { Composer } from './composer.ts';
 import { LiveConnection } from './connection.ts';
+import { reportHeight } from './embed-frame.ts';
+import { enableSnippet } from './embed-snippet.ts';
 import { Feed } from './feed.ts';
+import { KeyMomentsList } from './key-moments.ts';
 import { LiveStatus } from './live-status.ts';
+import { KeyMomentNotifier } from './notify.ts';
+import { focusHighlighted } from './permalink.ts';
+import { enableSharing } from './share.ts';
+import { followStatus } from './status-form.ts';
+import { HiddenTabCounter } from './tab-title.ts';
 import { showRelativeTimes } from './time.ts';
 import { browserTransports } from './transports.ts';
 
@@ -20,18 +30,41 @@ if (posts) {
   };
   posts.querySelectorAll<HTMLElement>('article.post').forEach(prepare);
   window.setInterval(() => showRelativeTimes(posts), 30_000);
+  enableSharing(document.body);
+  focusHighlighted(posts);
   if (posts.dataset.live === 'true') follow(posts, slug, prepare);
   if (tools) {
     const csrf = tools.dataset.csrf ?? '';
     const compose = document.getElementById('compose') as HTMLFormElement | null;
     if (compose) new Composer(compose, slug, csrf).start();
-    followStatus(document.getElementById('status-form') as HTMLFormElement, compose, csrf);
+    const statusForm = document.getElementById('status-form') as HTMLFormElement | null;
+    if (statusForm) followStatus(statusForm, compose, csrf);
+    const snippet = document.getElementById('embed-snippet');
+    if (snippet) enableSnippet(snippet);
   }
+  if (document.body.classList.contains('embed')) reportHeight(slug);
 }
 
 function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement) => void): void {
   const feed = new Feed(list, prepare);
   const status = new LiveStatus(document.getElementById('live-status') as HTMLElement);
+  // The server wrote the last change's time in UTC: the reader's own clock from here on.
+  const lastUpdated = document.querySelector<HTMLTimeElement>('#live-status time.last-updated[datetime]');
+  if (lastUpdated) status.updated(new Date(lastUpdated.dateTime));
+  const keyNav = document.getElementById('key-moments');
+  const keyMoments = keyNav ? new KeyMomentsList(keyNav, slug) : null;
+  const tabTitle = new HiddenTabCounter(document);
+  const header = document.querySelector<HTMLElement>('header.stream-header');
+  const notifier = header && !document.body.classList.contains('embed') ? new KeyMomentNotifier(header, header.querySelector('h1')?.textContent ?? '') : null;
+  notifier?.offer();
+  const changed = (frame: ChangeFrame) => {
+    feed.change(frame);
+    keyMoments?.change(frame);
+    notifier?.change(frame);
+    status.updated(new Date());
+    if (frame.t === 'post') tabTitle.newPost();
+    if (frame.t === 'stream') status.stream(frame.status);
+  };
   const timers = {
     setTimeout: (run: () => void, ms: number) => window.setTimeout(run, ms),
     clearTimeout: (id: number | undefined) => window.clearTimeout(id),
@@ -44,10 +77,7 @@ function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement)
     {
       state: (state) => status.connection(state),
       status: (streamStatus) => status.stream(streamStatus),
-      change: (frame) => {
-        feed.change(frame);
-        if (frame.t === 'stream') status.stream(frame.status);
-      },
+      change: changed,
       viewers: (n) => status.viewers(n),
       epochChanged: () => location.reload(),
     },

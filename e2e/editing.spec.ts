@@ -72,5 +72,5 @@ test('ending the stream shows "ended" to viewers and hides the composer; reopeni
   await expect(author.locator('#compose')).toBeHidden();
   await author.getByRole('button', { name: 'Reopen the stream' }).click();
   await expect(author.locator('#compose')).toBeVisible();
-  await expect(viewer.locator('#live-status')).toContainText('Live');
+  await expect(viewer.locator('#live-status')).toContainText('Updates appear here as they are posted');
 });

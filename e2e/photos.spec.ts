@@ -18,7 +18,7 @@ test('an author attaches a photo; viewers see it with its description, its locat
   const author = await (await browser.newContext()).newPage();
   await logIn(author, s);
   await author.getByLabel(/New update/).fill('The view from the tower');
-  await author.getByLabel('Photo').setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: await photoWithLocation() });
+  await author.getByLabel('Photo', { exact: true }).setInputFiles({ name: 'IMG_2041.jpg', mimeType: 'image/jpeg', buffer: await photoWithLocation() });
   await author.getByLabel(/Description for people/).fill('Rooftops at sunset, seen from the tower');
   await author.getByRole('button', { name: 'Publish' }).click();
   await expect(author.locator('#compose-status')).toHaveText('Published.');

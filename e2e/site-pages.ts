@@ -41,6 +41,12 @@ export async function setUpSite(request: APIRequestContext): Promise<Site> {
     const response = await request.post(`/api/streams/${s.slug}/posts`, { headers: { authorization: `Bearer ${s.token}` }, data: { body } });
     expect(response.status()).toBe(201);
   }
+  // A key moment with a headline, so every page shows the key-moments list and a key post too.
+  const auth = { authorization: `Bearer ${s.token}` };
+  const key = await request.post(`/api/streams/${s.slug}/posts`, { headers: auth, data: { headline: 'Blue holds the first seat', body: 'Declared at 23:04 after a recount.' } });
+  expect(key.status()).toBe(201);
+  const { id } = (await key.json()) as { id: string };
+  expect((await request.patch(`/api/streams/${s.slug}/posts/${id}`, { headers: auth, data: { key: true } })).status()).toBe(200);
   return { s, admin, exported: await exportStream(s) };
 }
 
@@ -70,6 +76,13 @@ export const SITE_PAGES: SitePage[] = [
     },
   },
   { name: 'admin', open: logInAsAdmin },
+  {
+    name: 'embed',
+    open: async (page, { s }) => {
+      await page.goto(`/s/${s.slug}/embed`);
+      await expect(page.locator('#posts article.post').first()).toBeVisible();
+    },
+  },
   { name: 'error', open: (page) => page.goto('/s/no-such-stream-here').then(() => {}) },
   { name: 'export', open: (page, { exported }) => page.goto(`file://${exported}`).then(() => {}) },
 ];

@@ -22,6 +22,24 @@ export const clientBuildOptions = {
   logLevel: 'warning',
 };
 
+/** The embed's host-side script, served unhashed at /assets/embed.js. */
+export const EMBED_HOST = 'embed.js';
+const embedHostBuildOptions = {
+  entryPoints: [path.join(root, 'client/embed-host.ts')],
+  bundle: true,
+  format: 'iife',
+  target: ['es2020'],
+  minify: true,
+  sourcemap: false,
+  logLevel: 'warning',
+};
+
+async function compressBeside(file) {
+  const bytes = await readFile(file);
+  await writeFile(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+}
+
 export async function buildClient(outDir = path.join(root, 'dist/client')) {
   // Old hashed files would pile up (and a stale map would be served): start from an empty folder.
   await rm(outDir, { recursive: true, force: true });
@@ -32,10 +50,12 @@ export async function buildClient(outDir = path.join(root, 'dist/client')) {
     if (!entryPoint) continue;
     const file = path.resolve(output);
     manifest[path.basename(entryPoint).replace(/\.ts$/, '.js')] = path.basename(file);
-    const bytes = await readFile(file);
-    await writeFile(`${file}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
-    await writeFile(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+    await compressBeside(file);
   }
+  // The host page's side of the embed snippet keeps one address (other sites paste it), so no hash:
+  // a classic script that finds its own origin through document.currentScript.
+  await build({ ...embedHostBuildOptions, outfile: path.join(outDir, EMBED_HOST) });
+  await compressBeside(path.join(outDir, EMBED_HOST));
   await writeFile(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

@@ -36,6 +36,7 @@ import { adminRoutes } from './http/routes/admin.ts';
 import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
 import { feedRoutes } from './http/routes/feeds.ts';
+import { embedRoutes } from './http/routes/embed.ts';
 
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
@@ -146,6 +147,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(adminRoutes);
   await app.register(liveRoutes);
   await app.register(feedRoutes);
+  await app.register(embedRoutes);
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();

@@ -2,6 +2,10 @@ import { envSchema } from 'env-schema';
 import { Type, type Static } from '@sinclair/typebox';
 import { trustedProxies } from './proxy-trust.ts';
 
+/** `*` or origins (scheme://host[:port]), space-separated: nothing that could end the CSP directive. */
+const EMBED_ORIGIN = String.raw`(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)`;
+const EMBED_ORIGINS_PATTERN = String.raw`^\s*${EMBED_ORIGIN}(\s+${EMBED_ORIGIN})*\s*$`;
+
 // Every setting Livelog reads from the environment, checked once at start: a bad value stops the
 // process with a message naming it, instead of failing later in the middle of an event.
 const ConfigSchema = Type.Object({
@@ -55,6 +59,9 @@ const ConfigSchema = Type.Object({
   LIVELOG_HEADERS_TIMEOUT_MS: Type.Integer({ minimum: 500, maximum: 3_600_000, default: 20_000 }),
   /** How long an idle keep-alive connection stays open between requests. */
   LIVELOG_KEEPALIVE_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+  /** Sites that may frame a stream's embed (/s/SLUG/embed): space-separated origins such as
+   *  https://news.example.org, or * for any. Every other page refuses to be framed. */
+  LIVELOG_EMBED_ORIGINS: Type.String({ pattern: EMBED_ORIGINS_PATTERN, default: '*' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

@@ -49,6 +49,7 @@ const MESSAGES = {
   LIVELOG_PHOTOS_NOT_ACCEPTED: 'Only publishing a post takes multipart/form-data (photos)',
   LIVELOG_UPLOADS_BUSY: 'The server is handling as many photo uploads as it can; try again in a moment',
   LIVELOG_BROKEN_MULTIPART: 'The multipart/form-data body is malformed',
+  LIVELOG_PHOTO_NEEDS_DESCRIPTION: 'Describe each photo for people who cannot see it, or mark it as decorative',
 } as const;
 
 export type ErrorCode = keyof typeof MESSAGES;
@@ -122,3 +123,4 @@ export const UploadTooLarge = errorFor('LIVELOG_UPLOAD_TOO_LARGE');
 export const PhotosNotAccepted = errorFor('LIVELOG_PHOTOS_NOT_ACCEPTED');
 export const UploadsBusy = errorFor('LIVELOG_UPLOADS_BUSY');
 export const BrokenMultipart = errorFor('LIVELOG_BROKEN_MULTIPART');
+export const PhotoNeedsDescription = errorFor('LIVELOG_PHOTO_NEEDS_DESCRIPTION');

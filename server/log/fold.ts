@@ -96,16 +96,6 @@ export class StreamFold {
       .sort((a, b) => a.post.createdSeq - b.post.createdSeq);
   }
 
-  /** When the newest of the live posts was published or last edited (for "last updated"). */
-  lastUpdated(): Date | undefined {
-    let latest: Date | undefined;
-    for (const { post } of this.livePosts()) {
-      const at = post.editedAt ?? post.createdAt;
-      if (!latest || at > latest) latest = at;
-    }
-    return latest;
-  }
-
   post(postId: string): PostVersion | undefined {
     const version = this.posts.get(postId);
     return version?.kind === 'post' ? version : undefined;

@@ -59,6 +59,7 @@ const STATUS: Record<ErrorCode, number> = {
   LIVELOG_PHOTOS_NOT_ACCEPTED: 415,
   LIVELOG_UPLOADS_BUSY: 503,
   LIVELOG_BROKEN_MULTIPART: 400,
+  LIVELOG_PHOTO_NEEDS_DESCRIPTION: 400,
 };
 
 /** The status an error answers with: Livelog's own by code, Fastify's and its plugins' their own. */

@@ -20,24 +20,42 @@ declare module 'fastify' {
   }
 }
 
+/** Where the snippet's host-side script is served (scripts/build-client.mjs builds it). */
+export const EMBED_HOST_SCRIPT = '/assets/embed.js';
+
+const DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'self'"],
+};
+
+/**
+ * The headers of the one page other sites may frame (the embed): the same policy, but framed by
+ * the origins LIVELOG_EMBED_ORIGINS names (space-separated, or *), and no X-Frame-Options (it
+ * cannot list origins; frame-ancestors is what browsers follow).
+ */
+export function embeddable(origins: string) {
+  return {
+    frameguard: false as const,
+    contentSecurityPolicy: { useDefaults: false, directives: { ...DIRECTIVES, frameAncestors: origins.trim().split(/\s+/) } },
+  };
+}
+
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
   await app.register(helmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'self'"],
-      },
-    },
+    contentSecurityPolicy: { useDefaults: false, directives: DIRECTIVES },
     // Livelog is often run on plain http at a venue: do not force https on its own assets.
     strictTransportSecurity: false,
+  });
+  // The embed snippet's host script runs on other sites' pages: it may be loaded across origins.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.split('?')[0] === EMBED_HOST_SCRIPT) reply.header('cross-origin-resource-policy', 'cross-origin');
   });
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   // Photos arrive as multipart (the author's form and the API). Fields land on request.body, files

@@ -22,6 +22,7 @@ import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { Headline, PhotoFields, PostParams, SeqText as Seq, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
+import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
@@ -32,7 +33,13 @@ const Form = <T extends Record<string, TSchema>>(fields: T) =>
   Type.Object({ ...fields, key: Type.String({ pattern: KEY_PATTERN }), _csrf: Type.Optional(Type.String({ maxLength: 200 })) });
 
 const Flag = Type.Union([Type.Literal('true'), Type.Literal('false')]);
-const NewPostForm = Form({ body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })), headline: Type.Optional(Headline), ...PhotoFields });
+const NewPostForm = Form({
+  body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH + 1000 })),
+  headline: Type.Optional(Headline),
+  ...PhotoFields,
+  /** The author's "This photo is decorative" box: publish with alt="" on purpose. */
+  decorative: Type.Optional(Type.Literal('true')),
+});
 // Without `headline` (the page script's in-place edit) the headline stays; an empty one removes it.
 const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), headline: Type.Optional(Headline), baseSeq: Seq });
 const PinForm = Form({ pinned: Flag });
@@ -112,6 +119,7 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     (request, reply) =>
       authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
+        ensureDescribed(request.body.photo, request.body.alt, request.body.decorative === 'true');
         const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
         const { body = '', headline, key } = request.body;
         return publishPost(projection, { actor, body, headline, key, media });

@@ -85,7 +85,9 @@ async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page
     endedAt: projection.endedAt,
     updated: projection.updatedAt,
   });
-  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta };
+  // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
+  const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
+  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

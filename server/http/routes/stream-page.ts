@@ -63,7 +63,7 @@ export function streamPageModel({ projection, window, user, csrfToken, chosenOrd
     maxBody: MAX_BODY_LENGTH,
     maxHeadline: MAX_HEADLINE_LENGTH,
     head: projection.head,
-    lastUpdated: projection.state.lastUpdated(),
+    lastUpdated: projection.updatedAt,
     order: window.order,
     orderLinks: (['newest', 'oldest'] as const).map((order) => ({
       order,
