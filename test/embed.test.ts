@@ -36,7 +36,7 @@ test('the embed may be framed by any site by default, with no X-Frame-Options, a
   assert.doesNotMatch(embed.body, /<script>alert/);
   assert.match(embed.body, /<base target="_top">/);
   assert.doesNotMatch(embed.body, /author-tools|site-nav|_csrf/);
-  assert.match(embed.body, /src="\/assets\/live\.js"/);
+  assert.match(embed.body, /src="\/assets\/live-[A-Z0-9]+\.js"/, 'the embed runs the hashed page script');
 });
 
 test("the snippet's host script may be loaded by other sites; the page script may not", async () => {
