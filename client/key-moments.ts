@@ -1,6 +1,7 @@
 // The key-moments list at the top of the page (nav.key-moments), kept current from the frames.
 import type { ChangeFrame } from '../shared/protocol.ts';
 import { excerpt, type KeyedPostFrame, type KeyMoment, KeyMomentsModel } from './key-moments-model.ts';
+import { clockTime } from './time.ts';
 
 /** The moments the server listed; their rank is known where the post is on the page. */
 function listedOnPage(nav: HTMLElement): KeyMoment[] {
@@ -52,7 +53,7 @@ export class KeyMomentsList {
         link.dataset.postId = moment.id;
         const time = link.appendChild(document.createElement('time'));
         time.dateTime = moment.datetime;
-        time.textContent = moment.datetime ? new Date(moment.datetime).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+        time.textContent = moment.datetime ? clockTime(new Date(moment.datetime)) : '';
         link.append(` ${moment.text}`);
         return item;
       }),

@@ -16,7 +16,7 @@ import { focusHighlighted } from './permalink.ts';
 import { enableSharing } from './share.ts';
 import { followStatus } from './status-form.ts';
 import { HiddenTabCounter } from './tab-title.ts';
-import { showRelativeTimes } from './time.ts';
+import { clockTime, showRelativeTimes } from './time.ts';
 import { browserTransports } from './transports.ts';
 
 const posts = document.getElementById('posts');
@@ -26,9 +26,12 @@ if (posts) {
   const controls = tools ? new AuthorControls(tools, slug) : null;
   const prepare = (article: HTMLElement) => {
     showRelativeTimes(article);
+    // Share needs this script: the page without it (and the export) leaves the button hidden.
+    article.querySelector('.post-footer')?.removeAttribute('hidden');
     controls?.decorate(article);
   };
   posts.querySelectorAll<HTMLElement>('article.post').forEach(prepare);
+  for (const time of document.querySelectorAll<HTMLTimeElement>('#key-moments time[datetime]')) time.textContent = clockTime(new Date(time.dateTime));
   window.setInterval(() => showRelativeTimes(posts), 30_000);
   enableSharing(document.body);
   focusHighlighted(posts);
@@ -56,6 +59,7 @@ function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement)
   const tabTitle = new HiddenTabCounter(document);
   const header = document.querySelector<HTMLElement>('header.stream-header');
   const notifier = header && !document.body.classList.contains('embed') ? new KeyMomentNotifier(header, header.querySelector('h1')?.textContent ?? '') : null;
+  notifier?.knowExisting(list);
   notifier?.offer();
   const changed = (frame: ChangeFrame) => {
     feed.change(frame);

@@ -13,6 +13,11 @@ export class KeyMomentNotifier {
     private readonly streamTitle: string,
   ) {}
 
+  /** Key posts already on the page are not news: only a post that becomes key is announced. */
+  knowExisting(root: ParentNode): void {
+    for (const article of root.querySelectorAll<HTMLElement>('article.post[data-key="true"]')) this.announced.add(article.dataset.postId ?? '');
+  }
+
   offer(): void {
     if (!('Notification' in window)) return;
     this.enabled = Notification.permission === 'granted' && localStorage.getItem('livelog:notify') === 'true';

@@ -8,9 +8,13 @@ export function absoluteUrl(path: string, origin: string): string {
 async function share(button: HTMLButtonElement): Promise<void> {
   const url = absoluteUrl(button.dataset.shareUrl ?? location.pathname, location.origin);
   if (typeof navigator.share === 'function') {
-    // A cancelled share sheet rejects: nothing to say about it.
-    await navigator.share({ url, title: document.title }).catch(() => {});
-    return;
+    try {
+      await navigator.share({ url, title: document.title });
+      return;
+    } catch (error) {
+      // A cancelled share sheet: nothing to say. Refused (a frame without allow="web-share"): copy.
+      if ((error as Error).name === 'AbortError') return;
+    }
   }
   let status = button.parentElement?.querySelector<HTMLElement>('.share-status');
   if (!status) {

@@ -1,9 +1,14 @@
 // Post times in the reader's own time zone, and "5 min ago" for recent ones. The server writes UTC,
 // which is what a page without script (or the export) shows.
 
+/** Hours and minutes in the reader's time zone (the key-moments list). */
+export function clockTime(date: Date): string {
+  return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
 export function describeTime(date: Date, now: number): string {
   const minutes = Math.round((now - date.getTime()) / 60_000);
-  const clock = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const clock = clockTime(date);
   return minutes < 1 ? `just now · ${clock}` : minutes < 60 ? `${minutes} min ago · ${clock}` : date.toLocaleString();
 }
 

@@ -69,6 +69,11 @@ for (const width of [1280, 375]) {
       await page.goto(`/s/${s.slug}`);
       await page.locator('nav.order-toggle').getByRole('link', { name: 'Oldest first' }).click();
       await expect(page.locator('#posts')).toHaveAttribute('data-order', 'oldest');
+      // Oldest first is still the live page: the newest 50, read down to the latest.
+      await expect(page.locator('#posts')).toHaveAttribute('data-live', 'true');
+      await expect(page.locator('#posts article.post').first()).toContainText('Update number 111');
+      await expect(page.locator('#posts article.post').last()).toContainText('Update number 160');
+      await page.getByRole('link', { name: 'From the first update' }).click();
       await expect(page.locator('#posts article.post').first()).toContainText('Update number 1');
       await page.getByRole('link', { name: 'Load later updates' }).click();
       await expect(page.locator('#posts article.post').first()).toContainText('Update number 51');

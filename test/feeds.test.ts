@@ -40,6 +40,7 @@ test('the Atom feed has absolute links from LIVELOG_PUBLIC_URL, newest first, an
   assert.deepEqual(feed.entry.map((e: { title: { '#text': string } }) => e.title['#text']), ['Half time', 'Goal! 1 – 0', 'Kick-off now']);
   for (const entry of feed.entry) assert.match(entry.link['@href'], /^https:\/\/live\.example\.org\/s\/launch\/p\/[0-9a-f-]{36}$/);
 
+  assert.equal(first.headers['cache-control'], 'public, max-age=30', 'the public address fixes the links: shared caches may keep it');
   const etag = first.headers.etag as string;
   assert.ok(etag);
   const again = await t.app.inject({ url: `/s/${t.slug}/feed.xml`, headers: { 'if-none-match': etag } });
@@ -59,6 +60,7 @@ test('the JSON feed takes the request host when no public address is set; unknow
   assert.equal(feed.version, 'https://jsonfeed.org/version/1.1');
   assert.equal(feed.feed_url, 'http://venue.local:3000/s/launch/feed.json');
   assert.match(feed.items[0].url, /^http:\/\/venue\.local:3000\/s\/launch\/p\//);
+  assert.equal(answer.headers['cache-control'], 'private, max-age=30', 'links follow the host: no shared cache');
   assert.equal(feed.items[0].content_text, 'Hello');
   assert.equal((await plain.app.inject('/s/no-such-stream/feed.json')).statusCode, 404);
   assert.equal((await plain.app.inject('/s/no-such-stream/feed.xml')).statusCode, 404);
@@ -104,6 +106,7 @@ test('pages and feeds are compressed (brotli, else gzip); hashed assets are prec
   assert.equal(js.statusCode, 200);
   assert.equal(js.headers['content-encoding'], 'br');
   assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
+  assert.equal(js.headers.vary, 'accept-encoding', 'one address, several encodings: shared caches must key on it');
   const css = await t.app.inject({ url: `/assets/${assetName('livelog.css')}`, headers: { 'accept-encoding': 'gzip' } });
   assert.equal(css.headers['content-encoding'], 'gzip');
   assert.equal(css.headers['cache-control'], 'public, max-age=31536000, immutable');

@@ -96,6 +96,12 @@ test('a permalink opens the page a post falls on at any depth, highlighted; an u
   assert.match(oldest.body, /data-order="oldest"/);
   assert.deepEqual([...oldest.body.matchAll(/<p>Update number (\d+)<\/p>/g)].slice(0, 2).map((m) => Number(m[1])), [1, 2]);
   assert.match(oldest.body, /href="\/s\/deep\?after=50&amp;order=oldest" rel="next">Load later updates/);
+  // Oldest first without a cursor is the live page too: the newest 50, read down to the latest.
+  const oldestLive = await t.app.inject(`/s/${slug}?order=oldest`);
+  assert.match(oldestLive.body, /data-live="true"/);
+  const oldestShown = [...oldestLive.body.matchAll(/<p>Update number (\d+)<\/p>/g)].map((m) => Number(m[1]));
+  assert.deepEqual([oldestShown[0], oldestShown.at(-1), oldestShown.length], [111, 160, 50]);
+  assert.match(oldestLive.body, /href="\/s\/deep\?after=0&amp;order=oldest">From the first update/);
   // The live page says how to see new updates without a script; the latest page is the live one.
   const latest = await t.app.inject(`/s/${slug}`);
   assert.match(latest.body, /data-live="true"/);

@@ -33,6 +33,8 @@ export async function registerAssets(app: FastifyInstance): Promise<void> {
     setHeaders(res, filePath) {
       // Hashed names are immutable; anything else (the manifest, an unhashed file) is revalidated.
       res.setHeader('cache-control', HASHED_ASSET.test(filePath) ? IMMUTABLE : 'no-cache');
+      // The same address answers br, gzip or plain bytes: a shared cache must key on the encoding.
+      res.setHeader('vary', 'accept-encoding');
     },
   });
 }

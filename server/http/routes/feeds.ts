@@ -11,15 +11,19 @@ import { SlugParams } from './schemas.ts';
 
 type Params = { Params: Static<typeof SlugParams> };
 
-/** Feed readers poll; a short shared cache spares the server a crowd of them. */
+/** Feed readers poll; a short shared cache spares the server a crowd of them. Without
+ *  LIVELOG_PUBLIC_URL the links follow the request's host (or a proxy's X-Forwarded-Host), so only
+ *  the reader's own cache may keep it: a shared one could be handed another host's links. */
 const FEED_CACHE = 'public, max-age=30';
+const FEED_CACHE_OWN_HOST = 'private, max-age=30';
 
 export async function feedRoutes(app: FastifyInstance): Promise<void> {
   /** The feed's ETag, or null after answering 304 because the reader has it already. */
   function checkFresh(request: FastifyRequest, reply: FastifyReply, projection: StreamProjection, base: string): string | null {
     // The base is part of it: without LIVELOG_PUBLIC_URL the links follow the request's host.
     const tag = `W/"${projection.epoch}.${projection.head}.${Buffer.from(base).toString('base64url')}"`;
-    reply.header('etag', tag).header('cache-control', FEED_CACHE).header('vary', 'host');
+    const cache = app.livelog.config.LIVELOG_PUBLIC_URL ? FEED_CACHE : FEED_CACHE_OWN_HOST;
+    reply.header('etag', tag).header('cache-control', cache).header('vary', 'host');
     // Weak comparison (RFC 9110): W/"x" and "x" match; "*" matches any current feed.
     const asked = request.headers['if-none-match']?.split(',').map((one) => one.trim().replace(/^W\//, ''));
     if (asked?.some((one) => one === '*' || one === tag.slice(2))) {

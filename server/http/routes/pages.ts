@@ -16,7 +16,7 @@ const AT_WAIT_MS = 3000;
 
 const Order = Type.Union([Type.Literal('newest'), Type.Literal('oldest')]);
 /** A post id in an address: anything else than a live post's id is a 404, not a validation error. */
-const PostId = Type.String({ maxLength: 64 });
+const PostId = Type.String({ maxLength: 1000 });
 const StreamQuery = Type.Object({
   before: Type.Optional(SeqText),
   after: Type.Optional(SeqText),
@@ -52,7 +52,10 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
         if (!window) throw new PostNotFound();
       } else {
         const cursor = (text?: string) => (text === undefined ? undefined : Number(text));
-        window = projection.window({ order, limit: PAGE_SIZE, before: cursor(query.before), after: cursor(query.after) });
+        // Without a cursor, the live page: the newest posts, in either order (oldest first, the
+        // window ending at the latest post, where new ones join).
+        const before = cursor(query.before) ?? (order === 'oldest' && query.after === undefined ? projection.head + 1 : undefined);
+        window = projection.window({ order, limit: PAGE_SIZE, before, after: cursor(query.after) });
       }
       return sendStreamPage(request, reply, { projection, window, chosenOrder: query.order, highlight: query.post });
     },

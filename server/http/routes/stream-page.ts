@@ -11,6 +11,8 @@ import { postHtml, postHtmlWithActions, postSummary } from '../../render/post-ht
 // live page, older pages and permalinks alike (a permalink is the page its post falls on).
 
 export const PAGE_SIZE = 50;
+/** The key-moments list is a summary: past this many it lists the latest (each post keeps its badge). */
+export const MAX_KEY_MOMENTS = 100;
 
 export interface PageRequest {
   projection: StreamProjection;
@@ -42,8 +44,8 @@ export function streamPageModel({ projection, window, user, csrfToken, chosenOrd
   const live = !window.newer;
   const older = window.older && window.oldestSeq !== undefined ? link({ before: window.oldestSeq }) : null;
   const newer = window.newer && window.newestSeq !== undefined ? link({ after: window.newestSeq }) : null;
-  // The latest page: the newest posts, read from the top when newest first, to the end when oldest first.
-  const latest = window.order === 'newest' ? link() : link({ before: projection.head + 1 });
+  // The latest page is the live one in either order (oldest first reads down to the newest post).
+  const latest = link();
   const shown = [...window.pinned, ...window.posts].map((version) => {
     let html = canAct ? postHtmlWithActions(version, slug, { name: user.name, admin: user.admin, csrfToken }) : postHtml(version, slug);
     if (version.post.id === highlight) html = html.replace('<article class="post', '<article aria-current="true" class="post highlighted');
@@ -71,7 +73,7 @@ export function streamPageModel({ projection, window, user, csrfToken, chosenOrd
       href: `/s/${slug}?order=${order}`,
       current: order === window.order,
     })),
-    keyMoments: projection.keyMoments().map(({ post }) => ({
+    keyMoments: projection.keyMoments().slice(-MAX_KEY_MOMENTS).map(({ post }) => ({
       id: post.id,
       href: `/s/${slug}/p/${post.id}`,
       createdAt: post.createdAt,
@@ -84,6 +86,8 @@ export function streamPageModel({ projection, window, user, csrfToken, chosenOrd
       back: window.order === 'newest' ? newer && { href: newer, label: 'Newer updates' } : older && { href: older, label: 'Earlier updates' },
       more: window.order === 'newest' ? older && { href: older, label: 'Load older updates' } : newer && { href: newer, label: 'Load later updates' },
       latest: live ? null : latest,
+      // Oldest first, a reader may want the story from its start.
+      first: window.order === 'oldest' && window.older ? link({ after: 0 }) : null,
     },
     script: 'live.js',
   };
