@@ -15,6 +15,8 @@ const api = (page: Page) => ({
     (await (await page.request.post(`/api/streams/${s.slug}/posts`, { headers: { authorization: `Bearer ${s.token}` }, data: { body } })).json()) as { id: string },
   markKey: async (id: string, key: boolean) =>
     expect((await page.request.patch(`/api/streams/${s.slug}/posts/${id}`, { headers: { authorization: `Bearer ${s.token}` }, data: { key } })).status()).toBe(200),
+  pin: async (id: string) =>
+    expect((await page.request.patch(`/api/streams/${s.slug}/posts/${id}`, { headers: { authorization: `Bearer ${s.token}` }, data: { pinned: true } })).status()).toBe(200),
 });
 
 const openLive = async (page: Page, query = '') => {
@@ -57,9 +59,12 @@ for (const width of [1280, 375]) {
         }
         Object.assign(window, { Notification: FakeNotification, shownNotifications: shown });
       });
+      const { publish, markKey, pin } = api(page);
+      // A key moment from before the reader came: pinning it later is not news.
+      const earlier = await publish(`Polls closed (${width})`);
+      await markKey(earlier.id, true);
       await openLive(page);
       const shown = () => page.evaluate(() => (window as unknown as { shownNotifications: string[] }).shownNotifications);
-      const { publish, markKey } = api(page);
       const button = page.getByRole('button', { name: 'Notify me of key moments' });
       await expect(button).toHaveAttribute('aria-pressed', 'false');
       await button.click();
@@ -72,6 +77,8 @@ for (const width of [1280, 375]) {
         Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
         document.dispatchEvent(new Event('visibilitychange'));
       });
+      await pin(earlier.id);
+      await expect(page.locator(`#post-${earlier.id}`)).toHaveAttribute('data-pinned', 'true');
       const away = await publish(`Result declared (${width})`);
       await markKey(away.id, true);
       await expect.poll(shown).toEqual([`Election night: Result declared (${width})`]);
