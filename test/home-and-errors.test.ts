@@ -61,6 +61,9 @@ test('a refused form post says why in words, with a way back to the stream', asy
   assert.equal(page.statusCode, 403);
   assert.match(page.body, /The form had expired or came from another site/);
   assert.match(page.body, new RegExp(`href="/s/${t.slug}">Back to the stream<`));
+  assert.doesNotMatch(page.body, /href="\/login">Log in</, 'a signed-in author is not asked to log in');
+  const anonymous = await t.app.inject({ url: '/s/no-such-stream', headers: { accept: 'text/html' } });
+  assert.match(anonymous.body, /href="\/login">Log in</);
 });
 
 test('the favicon answers at /favicon.ico and /favicon.svg, cached for a day', async () => {

@@ -115,7 +115,16 @@ export function sendError(
   reply.code(statusCode);
   if (wantsHtml(request)) {
     const page = errorPage(statusCode, code, message, request, error);
-    return reply.type('text/html; charset=utf-8').send(renderView('error', { title: page.heading, statusCode, reason: httpReason(statusCode), ...page, user: null }));
+    return reply.type('text/html; charset=utf-8').send(renderView('error', {
+        title: page.heading,
+        statusCode,
+        reason: httpReason(statusCode),
+        ...page,
+        // Who is signed in would take a database read, which a failing request should not wait on
+        // (a 503 is often the database itself): a signed-in visitor just is not offered "Log in".
+        user: null,
+        signedIn: Boolean(request.session?.userId),
+      }));
   }
   return reply.send({ statusCode, code, error: httpReason(statusCode), message });
 }
