@@ -33,6 +33,11 @@ if (posts) {
   posts.querySelectorAll<HTMLElement>('article.post').forEach(prepare);
   for (const time of document.querySelectorAll<HTMLTimeElement>('#key-moments time[datetime]')) time.textContent = clockTime(new Date(time.dateTime));
   window.setInterval(() => showRelativeTimes(posts), 30_000);
+  // Paper keeps no "5 min ago": print each post's full date and time, and go back after.
+  window.addEventListener('beforeprint', () => {
+    for (const time of posts.querySelectorAll<HTMLTimeElement>('time[datetime]')) time.textContent = new Date(time.dateTime).toLocaleString();
+  });
+  window.addEventListener('afterprint', () => showRelativeTimes(posts));
   enableSharing(document.body);
   focusHighlighted(posts);
   if (posts.dataset.live === 'true') follow(posts, slug, prepare);

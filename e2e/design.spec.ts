@@ -149,6 +149,12 @@ test('printing leaves out the site navigation, the composer, buttons and forms',
   await expect(page.locator('.site-nav')).toBeHidden();
   for (const button of await page.locator('button').all()) await expect(button).toBeHidden();
   await expect(page.locator('.post').first()).toBeVisible();
+  // Paper gets each post's full date and time, not "5 min ago".
+  const time = page.locator('.post time').first();
+  await expect(time).toContainText('ago');
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  await expect(time).not.toContainText('ago');
+  await expect(time).toContainText(String(new Date().getFullYear()));
   await context.close();
 });
 
