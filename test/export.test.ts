@@ -78,6 +78,7 @@ test('export writes index.html, feed.xml and posts.json with every post, newest 
   const jsonFeed = JSON.parse(await readFile(path.join(out, 'feed.json'), 'utf8'));
   assert.equal(jsonFeed.version, 'https://jsonfeed.org/version/1.1');
   assert.equal(jsonFeed.items.length, 2);
+  assert.equal(jsonFeed.items[1].content_html, '<p>Doors open at <strong>7pm</strong></p>', 'the post alone, no page chrome');
   assert.doesNotMatch(feed.replace(/^<\?xml[^>]*\?>/, '').replace(/<\/?[a-z]+[^>]*>/g, ''), /<|>/, 'all markup inside entries is escaped');
 
   const json = JSON.parse(await readFile(path.join(out, 'posts.json'), 'utf8'));

@@ -61,3 +61,17 @@ test('the API still accepts a photo without a description', async () => {
   const response = await fetch(`${base}/api/streams/${t.slug}/posts`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: form });
   assert.equal(response.status, 201);
 });
+
+test('a photo-only post can be edited on the no-JavaScript page: no text required, the headline saved', async () => {
+  const form = new FormData();
+  form.append('photo', await png(), 'red.png');
+  form.append('alt', 'A red square');
+  const response = await fetch(`${base}/api/streams/${t.slug}/posts`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body: form });
+  const { id } = (await response.json()) as { id: string };
+  const page = await browser.request('GET', `/s/${t.slug}/posts/${id}/edit`);
+  assert.doesNotMatch(/<textarea[^>]*>/.exec(page.body)![0], /required/);
+  const fields = Object.fromEntries([...page.body.matchAll(/name="(_csrf|key|baseSeq)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+  assert.equal((await browser.request('POST', `/s/${t.slug}/posts/${id}/edit`, { ...fields, body: '', headline: 'Red' })).statusCode, 303);
+  const post = (await t.app.livelog.projections.require(t.slug)).post(id)?.post;
+  assert.deepEqual([post?.body, post?.headline, post?.media?.[0]?.alt], ['', 'Red', 'A red square']);
+});

@@ -116,13 +116,15 @@ export async function publishPost(projection: StreamProjection, request: NewPost
 
 /**
  * Replaces a post's text, its headline, or both (an empty headline removes it); viewers see it
- * marked "edited". Whatever is left out stays as it was.
+ * marked "edited". Whatever is left out stays as it was. A post with photos may lose its text, as
+ * it may be published without any.
  */
 export async function editPost(
   projection: StreamProjection,
   request: PostChange & { body?: string; headline?: string },
 ): Promise<AppendResult> {
-  const body = request.body === undefined ? undefined : cleanBody(request.body);
+  // Blank text is '' here, refused below unless the post has a photo (known only from its state).
+  const body = request.body === undefined ? undefined : request.body.trim() ? cleanBody(request.body) : '';
   const headline = request.headline === undefined ? undefined : (cleanHeadline(request.headline) ?? '');
   if (body === undefined && headline === undefined) throw new EmptyPost();
   return projection.append({
@@ -130,6 +132,7 @@ export async function editPost(
     fingerprint: fingerprintOf({ type: 'edit', by: request.actor.id, postId: request.postId, baseSeq: request.baseSeq, body, headline }),
     decide: (state) => {
       const current = postToChange(state, request, true);
+      if (body === '' && !current.post.media?.length) throw new EmptyPost();
       const text = { ...current.post, body: body ?? current.post.body, editedAt: new Date() };
       return {
         type: 'edit',

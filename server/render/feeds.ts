@@ -1,7 +1,7 @@
 import type { PostSnapshot, StreamRecord } from '../log/records.ts';
 import type { StreamLinks } from './links.ts';
-import { postText, postTitle } from './plain-text.ts';
-import { renderView } from './views.ts';
+import { postTitle, postWords } from './plain-text.ts';
+import { postBodyHtml, renderView } from './views.ts';
 
 // A stream as Atom (RFC 4287) and JSON Feed 1.1, for the live site and the export alike: the newest
 // posts first, each with its sanitised HTML and its plain text, dated by its last edit.
@@ -11,8 +11,6 @@ export const FEED_SIZE = 50;
 
 export interface FeedPost {
   post: PostSnapshot;
-  /** The post's public HTML (the same partial as the page). */
-  html: string;
 }
 
 export interface FeedSource {
@@ -41,13 +39,22 @@ export function newestPosts<T extends { post: PostSnapshot }>(posts: T[], limit 
   return [...posts].sort((a, b) => b.post.createdSeq - a.post.createdSeq).slice(0, limit);
 }
 
+/**
+ * What a feed reader shows of a post: its sanitised body and its photos (absolute on the site), not
+ * the page's <article> with its buttons and data attributes, which mean nothing outside the page.
+ */
+export function feedContent(post: PostSnapshot, links: StreamLinks): string {
+  const photos = (post.media ?? []).map((m) => ({ ...m, src: links.photo(m.id) }));
+  return links.standalone(renderView('partials/feed-post', { bodyHtml: postBodyHtml(post), photos }).trim());
+}
+
 function itemsOf({ stream, posts, links }: FeedSource): FeedItem[] {
-  return posts.map(({ post, html }) => ({
+  return posts.map(({ post }) => ({
     id: `urn:livelog:${stream._id}:post:${post.id}`,
     url: links.permalink(post.id),
     title: postTitle(post),
-    html: links.standalone(html),
-    text: postText(post),
+    html: feedContent(post, links),
+    text: postWords(post),
     author: post.author.name,
     published: post.createdAt,
     updated: post.editedAt ?? post.createdAt,

@@ -46,8 +46,16 @@ export function postText(post: Pick<PostSnapshot, 'body'>): string {
   return text;
 }
 
-/** A one-line title: the post's headline, else its first line of text, cut at 80 characters. */
-export function postTitle(post: Pick<PostSnapshot, 'headline' | 'body'>): string {
-  const line = post.headline?.trim() || (postText(post).split('\n')[0] ?? '').trim();
+/**
+ * What a post says in words: its text, else its first photo's description, else "Photo". A post may
+ * be a photo alone, and titles, summaries and feed text must not be empty.
+ */
+export function postWords(post: Pick<PostSnapshot, 'body' | 'media'>): string {
+  return postText(post) || post.media?.[0]?.alt.trim() || 'Photo';
+}
+
+/** A one-line title: the post's headline, else its first line of words, cut at 80 characters. */
+export function postTitle(post: Pick<PostSnapshot, 'headline' | 'body' | 'media'>): string {
+  const line = post.headline?.trim() || (postWords(post).split('\n')[0] ?? '').trim();
   return line.length > TITLE_LENGTH ? `${line.slice(0, TITLE_LENGTH - 1)}…` : line;
 }

@@ -68,6 +68,7 @@ export function plainText(source: string): string {
 /** What names a post in one line: its headline, or the start of its text. */
 export function postSummary(post: PostSnapshot, max = 80): string {
   if (post.headline) return post.headline;
-  const text = plainText(post.body) || (post.media?.length ? 'Photo' : '');
+  // A photo alone is named by its description, as in feeds and JSON-LD (render/plain-text.ts).
+  const text = plainText(post.body) || post.media?.[0]?.alt.trim() || (post.media?.length ? 'Photo' : '');
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }

@@ -18,6 +18,19 @@ function formatTime(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+// Snapshots never change (an edit is a new one): a body is rendered once for the page and the feeds.
+const bodies = new WeakMap<PostSnapshot, string>();
+
+/** The post's Markdown as sanitised HTML, rendered once per snapshot. */
+export function postBodyHtml(post: PostSnapshot): string {
+  let html = bodies.get(post);
+  if (html === undefined) {
+    html = renderMarkdown(post.body);
+    bodies.set(post, html);
+  }
+  return html;
+}
+
 /**
  * The public HTML of one post at a version: no author controls, no tokens, safe to send to anyone.
  * Photos are linked under `mediaBase`: the stream's own media path on the server (a deleted post's
@@ -31,7 +44,7 @@ export function renderPost(
   mediaBase = `/s/${stream}/media/`,
   permalink = `/s/${stream}/p/${post.id}`,
 ): string {
-  return eta.render('./partials/post', { post, seq, bodyHtml: renderMarkdown(post.body), formatTime, mediaBase, permalink });
+  return eta.render('./partials/post', { post, seq, bodyHtml: postBodyHtml(post), formatTime, mediaBase, permalink });
 }
 
 export function renderView(name: string, data: Record<string, unknown>): string {

@@ -27,6 +27,22 @@ test('a post with a photo needs no text', async () => {
   assert.deepEqual([record.post?.body, record.post?.media], ['', [photo]]);
 });
 
+test('a photo post can be edited: its text emptied or left empty, its headline alone changed; a text post still needs text', async () => {
+  const log = await streamWithAuthors();
+  const { record } = await publishPost(log.projection, { actor: bea, body: 'Before the match', media: [photo], key: 'bea-photo-key' });
+  const postId = record.postId!;
+  await editPost(log.projection, { actor: bea, postId, body: ' \r\n ', key: 'bea-empty-edit' });
+  assert.deepEqual([log.projection.post(postId)?.post.body, log.projection.post(postId)?.post.media], ['', [photo]]);
+  // The edit page sends the text back with the headline: an empty text stays empty, not refused.
+  await editPost(log.projection, { actor: bea, postId, body: '', headline: 'Line-ups', key: 'bea-headline-edit' });
+  assert.deepEqual([log.projection.post(postId)?.post.body, log.projection.post(postId)?.post.headline], ['', 'Line-ups']);
+  // The API sends the headline alone: the text is not touched.
+  const { postId: textId } = await beasPost(log, 'Kick-off **now**');
+  await editPost(log.projection, { actor: bea, postId: textId, headline: 'Under way', key: 'bea-api-headline' });
+  assert.deepEqual([log.projection.post(textId)?.post.body, log.projection.post(textId)?.post.headline], ['Kick-off **now**', 'Under way']);
+  await assertRefused(log, () => editPost(log.projection, { actor: bea, postId: textId, body: '', headline: 'x', key: 'bea-blank-text' }), 'LIVELOG_EMPTY_POST');
+});
+
 test('editing replaces the text and marks the post edited; who wrote it, when, and its place stay', async () => {
   const log = await streamWithAuthors();
   const { postId, seq } = await beasPost(log);

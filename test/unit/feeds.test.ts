@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { PostSnapshot, StreamRecord } from '../../server/log/records.ts';
-import { atomFeed, jsonFeed, newestPosts } from '../../server/render/feeds.ts';
+import { atomFeed, feedContent, jsonFeed, newestPosts } from '../../server/render/feeds.ts';
 import { exportLinks, siteBase, siteLinks } from '../../server/render/links.ts';
-import { renderPost } from '../../server/render/views.ts';
 
 const stream: StreamRecord = {
   _id: 'match',
@@ -25,7 +24,7 @@ const post = (n: number, extra: Partial<PostSnapshot> = {}): PostSnapshot => ({
   ...extra,
 });
 const edited = post(2, { headline: 'Penalty </title> saved', editedAt: new Date('2026-11-20T19:30:00Z'), media: [{ id: 'a'.repeat(64), alt: 'Save', width: 4, height: 3 }] });
-const posts = [post(3, { body: 'Bad \u0001 byte' }), edited, post(1)].map((p) => ({ post: p, html: renderPost(p, p.createdSeq, 'match') }));
+const posts = [post(3, { body: 'Bad \u0001 byte' }), edited, post(1)].map((p) => ({ post: p }));
 const updated = new Date('2026-11-20T19:30:00Z');
 const site = siteLinks('https://live.example.org', 'match');
 
@@ -90,4 +89,31 @@ test('without LIVELOG_PUBLIC_URL the base is the request host, and a malformed h
   assert.equal(siteBase('https://live.example.org/', { protocol: 'http', host: 'evil' }), 'https://live.example.org');
   assert.equal(siteBase(undefined, { protocol: 'http', host: '127.0.0.1:3000' }), 'http://127.0.0.1:3000');
   assert.equal(siteBase(undefined, { protocol: 'http', host: 'a"><script>' }), 'http://localhost');
+});
+
+test('feed content is the post alone: its sanitised body and photos, no article, buttons or data attributes', () => {
+  const photo = { id: 'c'.repeat(64), alt: 'Keeper "dives"', width: 4, height: 3 };
+  const both = post(4, { headline: 'Save', pinned: true, key: true, media: [photo] });
+  const atom = new XMLParser().parse(atomFeed({ stream, posts: [{ post: both }], updated, links: site })).feed.entry.content;
+  const json = (jsonFeed({ stream, posts: [{ post: both }], updated, links: site }).items as { content_html: string }[])[0]!.content_html;
+  for (const html of [atom, json, feedContent(both, exportLinks())]) {
+    assert.doesNotMatch(html, /<article|<button|<footer|<header|<time| data-[a-z-]+=/);
+    assert.match(html, /^<p><strong>Goal 4!<\/strong> <a href="https:\/\/example\.org\/r" rel="nofollow noopener noreferrer ugc" target="_blank">report<\/a><br \/>\nsecond line<\/p>/);
+    assert.match(html, /<figure><img src="[^"]*c{64}\.webp" alt="Keeper &quot;dives&quot;" width="4" height="3"><\/figure>$/);
+  }
+  assert.equal(json, atom);
+  assert.match(json, /src="https:\/\/live\.example\.org\/s\/match\/media\/c{64}\.webp"/, 'absolute on the site');
+  assert.match(feedContent(both, exportLinks()), /src="media\/c{64}\.webp"/, 'inside the folder in an export');
+});
+
+test('a photo-only post is titled and summarised by its photo\'s description, else "Photo"', () => {
+  const described = post(5, { body: '', media: [{ id: 'd'.repeat(64), alt: 'Captain lifts the cup', width: 4, height: 3 }] });
+  const decorative = post(6, { body: '', media: [{ id: 'e'.repeat(64), alt: '', width: 4, height: 3 }] });
+  const feed = jsonFeed({ stream, posts: [{ post: decorative }, { post: described }], updated, links: site });
+  const items = feed.items as { title: string; content_text: string; content_html: string }[];
+  assert.deepEqual(items.map((i) => [i.title, i.content_text]), [['Photo', 'Photo'], ['Captain lifts the cup', 'Captain lifts the cup']]);
+  assert.match(items[1]!.content_html, /^<figure><img src="https:\/\/live\.example\.org\/s\/match\/media\/d{64}\.webp" alt="Captain lifts the cup"/);
+  const { feed: atom } = new XMLParser().parse(atomFeed({ stream, posts: [{ post: described }], updated, links: site }));
+  assert.equal(atom.entry.title, 'Captain lifts the cup');
+  assert.equal(atom.entry.summary, 'Captain lifts the cup');
 });

@@ -49,6 +49,15 @@ test('plain text keeps words and drops Markdown marks; a title prefers the headl
   assert.equal(postTitle({ body: 'body', headline: ' Full time ' }), 'Full time');
 });
 
+test('a photo-only update is headlined by its photo\'s description, else "Photo"', () => {
+  const photoOnly = { ...snapshot, body: '' };
+  const decorative = { ...photoOnly, media: [{ ...snapshot.media![0]!, alt: '' }] };
+  const updates = liveBlogPosting({ stream, posts: [{ post: photoOnly }, { post: decorative }], links }).liveBlogUpdate as Record<string, unknown>[];
+  assert.deepEqual(updates.map((u) => u.headline), ['Doors', 'Photo']);
+  assert.equal(postTitle({ body: '', media: [{ id: 'x', alt: `${'long '.repeat(30)}\nsecond`, width: 1, height: 1 }] }).length, 80);
+  assert.equal(postTitle({ body: 'Text wins', media: snapshot.media }), 'Text wins');
+});
+
 test('the head tags escape a hostile title: no text closes the JSON-LD script or an attribute', () => {
   const meta = pageMeta({ stream, posts: [{ post: snapshot }], links });
   assert.equal(meta.image, `https://live.example.org/s/gala/media/${'b'.repeat(64)}.webp`);
