@@ -3,7 +3,6 @@ import type { Static } from '@sinclair/typebox';
 import type { StreamProjection } from '../../log/projection.ts';
 import { atomFeed, type FeedSource, jsonFeed, newestPosts } from '../../render/feeds.ts';
 import { siteBase, siteLinks } from '../../render/links.ts';
-import { postHtml } from '../../render/post-html.ts';
 import { SlugParams } from './schemas.ts';
 
 // A stream's Atom and JSON feeds. A feed changes only when the stream's log moves, so its ETag is
@@ -34,7 +33,7 @@ export async function feedRoutes(app: FastifyInstance): Promise<void> {
   }
 
   function sourceOf(projection: StreamProjection, base: string): FeedSource {
-    const posts = newestPosts(projection.page(Infinity)).map((version) => ({ post: version.post, html: postHtml(version, projection.slug) }));
+    const posts = newestPosts(projection.page(Infinity)).map((version) => ({ post: version.post }));
     const updated = projection.updatedAt ?? projection.stream.createdAt;
     return { stream: projection.stream, posts, updated, links: siteLinks(base, projection.slug) };
   }
