@@ -4,7 +4,7 @@ import { actorOf, Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import type { Database } from '../server/db/database.ts';
 import { StreamNotFound, UserNotFound } from '../server/errors.ts';
-import { setAuthor } from '../server/log/commands.ts';
+import { setAuthor, setOrder } from '../server/log/commands.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadStreamProjection } from '../server/log/projection.ts';
 import { purgePost } from '../server/log/purge.ts';
@@ -128,9 +128,12 @@ try {
       }
       case 'stream order': {
         const order = orderOf(need(second, 'newest|oldest'));
-        await new Streams(store).setOrder(need(first, 'SLUG'), order);
-        // A running server keeps the stream in memory: it shows the new order once it loads it again.
-        console.log(`stream "${first}" now shows ${order} first (a running server: after its next load of the stream, or set it in /admin)`);
+        const slug = need(first, 'SLUG');
+        const projection = await loadStreamProjection(store, slug);
+        if (!projection) throw new StreamNotFound(slug);
+        // A change in the log: running servers learn it as they learn any change.
+        await setOrder(projection, { actor: CLI_ADMIN, order, key: `cli-${crypto.randomUUID()}` });
+        console.log(`stream "${slug}" now shows ${order} first (pages opened from now on)`);
         break;
       }
       case 'post purge': {

@@ -13,7 +13,7 @@ import {
 import type { PostVersion, StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
-import type { Actor, AuthorRef, MediaRef, StreamStatus } from './records.ts';
+import type { Actor, AuthorRef, MediaRef, PostOrder, StreamStatus } from './records.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -192,6 +192,19 @@ export async function setStatus(projection: StreamProjection, request: ChangeReq
       ensureAuthor(state, request.actor);
       if (state.status.status === request.status) throw new StatusUnchanged(request.status);
       return { type: 'status', by: authorRefOf(request.actor), status: request.status };
+    },
+  });
+}
+
+/** Sets the order the stream's readers see by default. Admins only: a change in the log like any
+ *  other, so every instance (and the export) learns it; pages already open keep theirs. */
+export async function setOrder(projection: StreamProjection, request: ChangeRequest & { order: PostOrder }): Promise<AppendResult> {
+  return projection.append({
+    key: scopedKey(request),
+    fingerprint: fingerprintOf({ type: 'order', by: request.actor.id, order: request.order }),
+    decide: () => {
+      if (!request.actor.admin) throw new AdminOnly();
+      return { type: 'order', by: authorRefOf(request.actor), order: request.order };
     },
   });
 }

@@ -46,6 +46,8 @@ export class StreamFold {
   updatedAt?: Date;
   /** When the stream was ended; unset while it is live. */
   endedAt?: Date;
+  /** The default order an admin chose after the stream was made (unset: the stream record's). */
+  order?: PostOrder;
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -124,10 +126,16 @@ export class StreamFold {
 
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
-    if (record.type !== 'member') this.updatedAt = record.at;
+    // Readers' "last updated": what they see change (not who may write, nor the default order).
+    if (record.type !== 'member' && record.type !== 'order') this.updatedAt = record.at;
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
       this.endedAt = this.status.status === 'ended' ? record.at : undefined;
+      return this.status;
+    }
+    if (record.type === 'order') {
+      this.order = record.order;
+      this.status = { ...this.status, seq };
       return this.status;
     }
     if (record.type === 'member') {

@@ -1,4 +1,4 @@
-import { changeId, type ChangeRecord, type PostOrder, type StreamRecord } from './records.ts';
+import { changeId, type ChangeRecord, type StreamRecord } from './records.ts';
 import type { ChangeStore, InsertOutcome } from './store.ts';
 
 /**
@@ -52,12 +52,6 @@ export class MemoryChangeStore implements ChangeStore {
     if (this.streams.has(record._id)) return 'taken';
     this.streams.set(record._id, structuredClone(record));
     return 'stored';
-  }
-
-  async setStreamOrder(slug: string, order: PostOrder): Promise<boolean> {
-    const record = this.streams.get(slug);
-    if (record) record.order = order;
-    return record !== undefined;
   }
 
   async listStreams(limit: number): Promise<StreamRecord[]> {

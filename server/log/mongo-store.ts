@@ -1,6 +1,6 @@
 import type { Collection, WriteConcernSettings } from 'mongodb';
 import { isDuplicateKey, type Database } from '../db/database.ts';
-import { changeId, type ChangeRecord, type PostOrder, type StreamRecord } from './records.ts';
+import { changeId, type ChangeRecord, type StreamRecord } from './records.ts';
 import type { ChangeStore, InsertOutcome } from './store.ts';
 
 // On a replica set an acknowledged append must survive a failover, or a rollback could reassign a
@@ -57,10 +57,6 @@ export class MongoChangeStore implements ChangeStore {
 
   insertStream(record: StreamRecord): Promise<InsertOutcome> {
     return stored(this.streams.insertOne(record));
-  }
-
-  async setStreamOrder(slug: string, order: PostOrder): Promise<boolean> {
-    return (await this.streams.updateOne({ _id: slug }, { $set: { order } })).matchedCount === 1;
   }
 
   listStreams(limit: number): Promise<StreamRecord[]> {

@@ -52,7 +52,7 @@ export class StreamProjection extends EventEmitter {
   private queued = 0;
 
   constructor(
-    private record: StreamRecord,
+    private readonly record: StreamRecord,
     private readonly store: ChangeStore,
   ) {
     super();
@@ -65,12 +65,7 @@ export class StreamProjection extends EventEmitter {
 
   /** The order readers see unless they choose another. */
   get order(): PostOrder {
-    return this.record.order ?? 'newest';
-  }
-
-  /** The stream's settings changed (an admin's update of its record): pages served from now on use them. */
-  settingsChanged(record: StreamRecord): void {
-    if (record._id === this.slug && record.epoch === this.epoch) this.record = record;
+    return this.state.order ?? this.record.order ?? 'newest';
   }
 
   get slug(): string {

@@ -42,9 +42,10 @@ export type PostOrder = 'newest' | 'oldest';
 
 /**
  * post: created; edit: new text or headline; pin: pinned or unpinned; key: marked a key moment or
- * not; delete: gone; status: started or ended; member: an author added to or removed from the stream.
+ * not; delete: gone; status: started or ended; member: an author added to or removed from the stream;
+ * order: the order readers see by default.
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member';
+export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -69,6 +70,8 @@ export interface ChangeRecord {
   post?: PostSnapshot;
   /** The stream's new status (status changes). */
   status?: StreamStatus;
+  /** The stream's new default order (order changes). */
+  order?: PostOrder;
   /** Who joins or leaves the stream's authors (member changes), and which. */
   member?: AuthorRef;
   active?: boolean;
@@ -82,7 +85,8 @@ export interface StreamRecord {
   description: string;
   /** Changes when a stream is re-created, so a resume point from an older life is not trusted. */
   epoch: string;
-  /** The order readers see by default; absent on streams made before the setting existed (newest). */
+  /** The order readers see by default when the stream was made (absent: newest). An admin changes it
+   *  later with an `order` change in the log, so every instance and the export learn it. */
   order?: PostOrder;
   createdBy: string;
   createdAt: Date;

@@ -1,4 +1,4 @@
-import type { ChangeRecord, MediaRef, PostOrder, StreamRecord } from './records.ts';
+import type { ChangeRecord, MediaRef, StreamRecord } from './records.ts';
 
 /** What an insert came to: stored, or refused because its seq or its key was already taken. */
 export type InsertOutcome = 'stored' | 'taken';
@@ -28,8 +28,6 @@ export interface ChangeStore {
   stream(slug: string): Promise<StreamRecord | null>;
   /** Stores a new stream unless the slug is taken. */
   insertStream(record: StreamRecord): Promise<InsertOutcome>;
-  /** Changes the order readers see by default (a setting of the stream, not a change in its log); false if no such stream. */
-  setStreamOrder(slug: string, order: PostOrder): Promise<boolean>;
   /** Newest first. */
   listStreams(limit: number): Promise<StreamRecord[]>;
   countStreams(): Promise<number>;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InvalidSlug, InvalidTitle, StreamExists, StreamNotFound } from '../errors.ts';
+import { InvalidSlug, InvalidTitle, StreamExists } from '../errors.ts';
 import { type PostOrder, SLUG_PATTERN, type StreamRecord } from './records.ts';
 import type { ChangeStore } from './store.ts';
 
@@ -25,14 +25,6 @@ export class Streams {
     };
     if ((await this.store.insertStream(stream)) === 'taken') throw new StreamExists(slug);
     return stream;
-  }
-
-  /**
-   * Changes the order a stream's readers see by default. A plain update of the stream record: pages
-   * served from now on use it, and viewers already on the page need not learn it live.
-   */
-  async setOrder(slug: string, order: PostOrder): Promise<void> {
-    if (!(await this.store.setStreamOrder(slug, order))) throw new StreamNotFound(slug);
   }
 
   /** Newest first. */

@@ -26,7 +26,7 @@ export function exportFiles(projection: StreamProjection, onProgress: ExportProg
   const links = exportLinks();
   const versions = projection.page(Infinity);
   // The stream's own order (pinned first, like the page); a reader of the file cannot toggle it.
-  if (stream.order === 'oldest') versions.sort((a, b) => Number(b.post.pinned) - Number(a.post.pinned) || a.post.createdSeq - b.post.createdSeq);
+  if (projection.order === 'oldest') versions.sort((a, b) => Number(b.post.pinned) - Number(a.post.pinned) || a.post.createdSeq - b.post.createdSeq);
   const posts = versions.map((version, i) => {
     const html = renderPost(version.post, version.seq, stream._id, 'media/', `#post-${version.post.id}`);
     if ((i + 1) % every === 0 && i + 1 < versions.length) onProgress(i + 1, versions.length);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cleanHeadline, deletePost, editPost, markKeyMoment, MAX_HEADLINE_LENGTH, pinPost, publishPost } from '../../server/log/commands.ts';
+import { cleanHeadline, deletePost, editPost, markKeyMoment, MAX_HEADLINE_LENGTH, pinPost, publishPost, setOrder } from '../../server/log/commands.ts';
+import { StreamProjection } from '../../server/log/projection.ts';
 import { changeFrame } from '../../server/live/frames.ts';
 import { admin, assertRefused, bea, beasPost, cai, dan, stored, streamWithAuthors } from '../fixtures/command-log.ts';
 
@@ -85,4 +86,20 @@ test('a post\'s live frame carries its key mark and headline, so pages keep thei
   assert.deepEqual([marked.t, marked.key, marked.headline], ['edit', true, 'Home 1–0']);
   assert.match(marked.html, /class="post key"[^>]*data-key="true"/);
   assert.match(marked.html, /<h2 class="post-headline">Home 1–0<\/h2>/);
+});
+
+test('an admin sets the default order with a change in the log: a stream loaded afresh (another instance) has it; others may not', async () => {
+  const log = await streamWithAuthors();
+  assert.equal(log.projection.order, 'newest');
+  await assertRefused(log, () => setOrder(log.projection, { actor: bea, order: 'oldest', key: 'bea-order' }), 'LIVELOG_ADMIN_ONLY');
+  const { record } = await setOrder(log.projection, { actor: admin, order: 'oldest', key: 'admin-order' });
+  assert.equal(record.type, 'order');
+  assert.equal(log.projection.order, 'oldest');
+  assert.equal(log.projection.status.seq, record.seq, 'viewers get a frame for the seq, so it is no gap');
+  const elsewhere = new StreamProjection(log.projection.stream, log.store);
+  await elsewhere.load();
+  assert.equal(elsewhere.order, 'oldest');
+  // A retry with the same key changes nothing more.
+  const again = await setOrder(log.projection, { actor: admin, order: 'oldest', key: 'admin-order' });
+  assert.equal(again.record.seq, record.seq);
 });

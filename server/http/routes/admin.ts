@@ -6,7 +6,7 @@ import { sessionUser } from '../plugins/sessions.ts';
 import { actorOf, NAME_PATTERN, type UserChange } from '../../auth/users.ts';
 import { UserNotFound } from '../../errors.ts';
 import type { UserRecord } from '../../auth/types.ts';
-import { setAuthor } from '../../log/commands.ts';
+import { setAuthor, setOrder } from '../../log/commands.ts';
 import { SLUG_PATTERN } from '../../log/records.ts';
 import { SlugParams } from './schemas.ts';
 import { changerOf } from '../plugins/changes.ts';
@@ -100,6 +100,16 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         return reply.redirect('/admin?done=authors-changed', 303);
       },
     );
+    // The order readers see by default: a change in the stream's log, so every instance learns it.
+    membership.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof OrderForm> }>(
+      '/admin/streams/:slug/order',
+      { schema: { params: SlugParams, body: OrderForm }, preHandler: csrf },
+      async (request, reply) => {
+        const projection = await app.livelog.projections.require(request.params.slug);
+        await setOrder(projection, { actor: actorOf(changerOf(request)), order: request.body.order, key: randomUUID() });
+        return reply.redirect('/admin?done=order-changed', 303);
+      },
+    );
   });
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
@@ -149,17 +159,6 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect('/admin?done=stream-created', 303);
   });
 
-  // The order readers see by default: a setting of the stream record, not a change in its log.
-  app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof OrderForm> }>(
-    '/admin/streams/:slug/order',
-    { schema: { params: SlugParams, body: OrderForm }, preHandler: csrf },
-    async (request, reply) => {
-      const projection = await projections.require(request.params.slug);
-      await streams.setOrder(projection.slug, request.body.order);
-      projection.settingsChanged({ ...projection.stream, order: request.body.order });
-      return reply.redirect('/admin?done=order-changed', 303);
-    },
-  );
 
   // The new token is shown on the page this once; it is stored only as a hash.
   app.post<{ Body: Static<typeof TokenForm> }>('/admin/tokens', { schema: { body: TokenForm }, preHandler: csrf }, async (request, reply) => {
