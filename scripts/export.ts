@@ -13,10 +13,10 @@ import { Images } from '../server/media/images.ts';
 import { exportFiles } from '../server/render/export-page.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
-const USAGE = 'usage: npm run export -- SLUG --out DIR';
+const USAGE = 'usage: npm run export -- SLUG --out DIR [--base-url https://example.org/where/it/will/be/]';
 const { values, positionals } = (() => {
   try {
-    return parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
+    return parseArgs({ allowPositionals: true, options: { out: { type: 'string' }, 'base-url': { type: 'string' } } });
   } catch (error) {
     fail(`${(error as Error).message}\n${USAGE}`, 2);
   }
@@ -25,6 +25,8 @@ const slug = positionals[0];
 if (!slug || !values.out) fail(USAGE, 2);
 if (!new RegExp(SLUG_PATTERN).test(slug)) fail(`"${slug}" is not a stream slug`, 2);
 const outDir = path.resolve(values.out);
+const baseUrl = values['base-url'];
+if (baseUrl !== undefined && !/^https?:\/\/[^\s"<>]+$/.test(baseUrl)) fail(`--base-url must be an http(s) address, not "${baseUrl}"`, 2);
 const started = performance.now();
 /** Progress on stderr, with the seconds since the start: the files themselves never carry a time. */
 const progress = (message: string) => process.stderr.write(`export: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
@@ -36,7 +38,7 @@ try {
     const projection = await loadStreamProjection(new MongoChangeStore(database), slug);
     if (!projection) fail(`no stream named "${slug}"`);
     progress(`${projection.head} changes folded into ${projection.postCount} posts`);
-    const files = exportFiles(projection, (rendered, total) => progress(`rendered ${rendered}/${total} posts`));
+    const files = exportFiles(projection, { onProgress: (rendered, total) => progress(`rendered ${rendered}/${total} posts`), baseUrl });
 
     await mkdir(outDir, { recursive: true });
     // Only the photos of posts that still exist: a deleted post's photos stay out of the export.

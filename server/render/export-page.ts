@@ -21,9 +21,17 @@ export interface ExportFiles {
 /** Called after every `every` posts rendered, and once at the end. */
 export type ExportProgress = (rendered: number, total: number) => void;
 
-export function exportFiles(projection: StreamProjection, onProgress: ExportProgress = () => {}, every = 1000): ExportFiles {
+export interface ExportOptions {
+  onProgress?: ExportProgress;
+  /** Posts rendered between two progress calls. */
+  every?: number;
+  /** Where the folder will be published (absolute feed, JSON-LD and sharing links); else relative. */
+  baseUrl?: string;
+}
+
+export function exportFiles(projection: StreamProjection, { onProgress = () => {}, every = 1000, baseUrl }: ExportOptions = {}): ExportFiles {
   const { stream } = projection;
-  const links = exportLinks();
+  const links = exportLinks(baseUrl);
   const versions = projection.page(Infinity);
   // The stream's own order (pinned first, like the page); a reader of the file cannot toggle it.
   if (projection.order === 'oldest') versions.sort((a, b) => Number(b.post.pinned) - Number(a.post.pinned) || a.post.createdSeq - b.post.createdSeq);

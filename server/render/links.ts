@@ -35,14 +35,20 @@ export function siteLinks(base: string, slug: string): StreamLinks {
   };
 }
 
-/** Links inside an exported folder: index.html, its #post-ID anchors, media/ and the feed files. */
-export function exportLinks(): StreamLinks {
+/**
+ * Links inside an exported folder: index.html, its #post-ID anchors, media/ and the feed files.
+ * Relative (the folder works from disk), or absolute under `baseUrl`, the address the folder will be
+ * published at, which feed readers and search engines need (`npm run export -- … --base-url URL`).
+ */
+export function exportLinks(baseUrl = ''): StreamLinks {
+  const base = baseUrl && !baseUrl.endsWith('/') ? `${baseUrl}/` : baseUrl;
   return {
-    page: 'index.html',
-    permalink: (postId) => `index.html#post-${postId}`,
-    photo: (mediaId) => `media/${mediaId}.webp`,
-    atom: 'feed.xml',
-    json: 'feed.json',
+    page: `${base}index.html`,
+    permalink: (postId) => `${base}index.html#post-${postId}`,
+    photo: (mediaId) => `${base}media/${mediaId}.webp`,
+    atom: `${base}feed.xml`,
+    json: `${base}feed.json`,
+    // Feed content links its photos through photo() above; the post text's own links are absolute.
     standalone: (html) => html,
   };
 }

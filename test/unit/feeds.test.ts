@@ -104,6 +104,11 @@ test('feed content is the post alone: its sanitised body and photos, no article,
   assert.equal(json, atom);
   assert.match(json, /src="https:\/\/live\.example\.org\/s\/match\/media\/c{64}\.webp"/, 'absolute on the site');
   assert.match(feedContent(both, exportLinks()), /src="media\/c{64}\.webp"/, 'inside the folder in an export');
+  // An export told where it will be published links absolutely, as feed readers need.
+  const published = exportLinks('https://archive.example.org/final');
+  assert.match(feedContent(both, published), /src="https:\/\/archive\.example\.org\/final\/media\/c{64}\.webp"/);
+  assert.equal(published.permalink('p1'), 'https://archive.example.org/final/index.html#post-p1');
+  assert.equal(jsonFeed({ stream, posts: [{ post: both }], updated, links: published }).feed_url, 'https://archive.example.org/final/feed.json');
 });
 
 test('a photo-only post is titled and summarised by its photo\'s description, else "Photo"', () => {
