@@ -65,7 +65,8 @@ function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement)
   const header = document.querySelector<HTMLElement>('header.stream-header');
   const notifier = header && !document.body.classList.contains('embed') ? new KeyMomentNotifier(header, header.querySelector('h1')?.textContent ?? '') : null;
   notifier?.knowExisting(list);
-  notifier?.offer();
+  // An ended stream has no key moments to come (a reopened one offers it on the next visit).
+  if (document.getElementById('live-status')?.dataset.status !== 'ended') notifier?.offer();
   const changed = (frame: ChangeFrame) => {
     feed.change(frame);
     keyMoments?.change(frame);

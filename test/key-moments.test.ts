@@ -104,6 +104,10 @@ test('a permalink opens the page a post falls on at any depth, highlighted; an u
   const oldestShown = [...oldestLive.body.matchAll(/<p>Update number (\d+)<\/p>/g)].map((m) => Number(m[1]));
   assert.deepEqual([oldestShown[0], oldestShown.at(-1), oldestShown.length], [111, 160, 50]);
   assert.match(oldestLive.body, /href="\/s\/deep\?after=0&amp;order=oldest">From the first update/);
+  // A cursor past the end leads to the latest page rather than an empty one that claims to be live.
+  const past = await t.app.inject(`/s/${slug}?after=99999&order=oldest`);
+  assert.equal(past.statusCode, 303);
+  assert.equal(past.headers.location, `/s/${slug}?order=oldest`);
   // The live page says how to see new updates without a script; the latest page is the live one.
   const latest = await t.app.inject(`/s/${slug}`);
   assert.match(latest.body, /data-live="true"/);

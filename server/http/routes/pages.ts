@@ -56,6 +56,11 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
         // window ending at the latest post, where new ones join).
         const before = cursor(query.before) ?? (order === 'oldest' && query.after === undefined ? projection.head + 1 : undefined);
         window = projection.window({ order, limit: PAGE_SIZE, before, after: cursor(query.after) });
+        // A cursor past either end (a stale link, a hand-made address) shows nothing: the latest instead.
+        const paged = query.before !== undefined || query.after !== undefined;
+        if (paged && window.posts.length === 0 && projection.postCount > 0) {
+          return reply.redirect(`/s/${projection.slug}${query.order ? `?order=${query.order}` : ''}`, 303);
+        }
       }
       return sendStreamPage(request, reply, { projection, window, chosenOrder: query.order, highlight: query.post });
     },
