@@ -7,7 +7,7 @@ import { actorOf, NAME_PATTERN, type UserChange } from '../../auth/users.ts';
 import { UserNotFound } from '../../errors.ts';
 import type { UserRecord } from '../../auth/types.ts';
 import { setAuthor, setOrder } from '../../log/commands.ts';
-import { SLUG_PATTERN } from '../../log/records.ts';
+import { type PostOrder, SLUG_PATTERN } from '../../log/records.ts';
 import { SlugParams } from './schemas.ts';
 import { changerOf } from '../plugins/changes.ts';
 
@@ -114,10 +114,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
+    const orders = new Map<string, PostOrder>();
     const authors = new Map<string, string[]>();
     for (const stream of streamList) {
       const projection = await projections.get(stream._id);
       authors.set(stream._id, projection ? [...projection.authors.values()].map((a) => a.name) : []);
+      // The order now (the log's latest order change, else the one the stream was made with).
+      orders.set(stream._id, projection?.order ?? stream.order ?? 'newest');
     }
     return reply.type('text/html; charset=utf-8').send(
       renderView('admin', {
@@ -127,6 +130,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         users: userList,
         streams: streamList,
         authors,
+        orders,
         tokens: tokenList,
         ...extra,
       }),
