@@ -4,10 +4,10 @@ import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { openSitePage, setUpSite, SITE_PAGES, sidewaysOverflow, type Site } from './site-pages.ts';
 import { logIn } from './helpers.ts';
 
-// The look of every page at a phone's and a desktop's width, light and dark. With SHOTS_DIR set,
-// each page is also saved as a screenshot there, to look at.
+// The look of the pages: time column, badges, contrast, dark controls, print, favicon, skip link.
+// (No sideways scroll on any page is checked with the accessibility scans, one visit a page.) With
+// SHOTS_DIR set, the contract sample is also saved as screenshots there, to look at.
 
-const WIDTHS = [375, 1280];
 const SHOTS_DIR = process.env.SHOTS_DIR;
 
 let site: Site;
@@ -16,20 +16,6 @@ test.beforeAll(async ({ request }) => {
   site = await setUpSite(request);
   if (SHOTS_DIR) mkdirSync(SHOTS_DIR, { recursive: true });
 });
-
-for (const width of WIDTHS) {
-  test(`at ${width} px no page scrolls sideways, in light or dark`, async ({ browser }) => {
-    test.setTimeout(120_000);
-    for (const scheme of ['light', 'dark'] as const) {
-      for (const entry of SITE_PAGES) {
-        const page = await openSitePage(browser, site, entry, width, scheme);
-        expect(await sidewaysOverflow(page), `${entry.name} at ${width} px (${scheme})`).toBeLessThanOrEqual(0);
-        if (SHOTS_DIR) await page.screenshot({ path: `${SHOTS_DIR}/${entry.name}-${width}-${scheme}.png`, fullPage: true });
-        await page.context().close();
-      }
-    }
-  });
-}
 
 /** WCAG contrast between an element's text and its own background. */
 function contrastOf(page: Page, selector: string): Promise<number> {
