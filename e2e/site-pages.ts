@@ -13,6 +13,8 @@ export interface Site {
   s: Seeded;
   admin: { name: string; password: string };
   exported: string;
+  /** A key post with a headline: the no-JavaScript edit page opens it. */
+  keyPostId: string;
 }
 
 export interface SitePage {
@@ -47,7 +49,7 @@ export async function setUpSite(request: APIRequestContext): Promise<Site> {
   expect(key.status()).toBe(201);
   const { id } = (await key.json()) as { id: string };
   expect((await request.patch(`/api/streams/${s.slug}/posts/${id}`, { headers: auth, data: { key: true } })).status()).toBe(200);
-  return { s, admin, exported: await exportStream(s) };
+  return { s, admin, exported: await exportStream(s), keyPostId: id };
 }
 
 async function logInAsAdmin(page: Page, site: Site): Promise<void> {
@@ -76,6 +78,14 @@ export const SITE_PAGES: SitePage[] = [
     },
   },
   { name: 'admin', open: logInAsAdmin },
+  {
+    name: 'edit',
+    open: async (page, { s, keyPostId }) => {
+      await logIn(page, s);
+      await page.goto(`/s/${s.slug}/posts/${keyPostId}/edit`);
+      await expect(page.locator('textarea[name="body"]')).toBeVisible();
+    },
+  },
   {
     name: 'embed',
     open: async (page, { s }) => {
