@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import MarkdownIt from 'markdown-it';
 import type { PostVersion } from '../log/fold.ts';
 import type { PostSnapshot } from '../log/records.ts';
+import { postWords } from './plain-text.ts';
 import { renderPost, renderView } from './views.ts';
 
 // The public HTML of a post version, rendered the first time someone needs it and then shared by
@@ -50,25 +50,10 @@ export function postHtmlWithActions(version: PostVersion, stream: string, viewer
   return `${html.slice(0, end)}${actions}${html.slice(end)}`;
 }
 
-const markdown = new MarkdownIt({ html: false, linkify: false });
-
-/** The words of a post's Markdown without its markup: for lists and summaries, escaped by whoever shows them. */
-export function plainText(source: string): string {
-  const words: string[] = [];
-  for (const block of markdown.parse(source, {})) {
-    for (const token of block.children ?? []) {
-      if (token.type === 'text' || token.type === 'code_inline') words.push(token.content);
-      else if (token.type.endsWith('break')) words.push(' ');
-    }
-    if (block.type === 'paragraph_close' || block.type === 'heading_close') words.push(' ');
-  }
-  return words.join('').replace(/\s+/g, ' ').trim();
-}
-
 /** What names a post in one line: its headline, or the start of its text. */
 export function postSummary(post: PostSnapshot, max = 80): string {
   if (post.headline) return post.headline;
-  // A photo alone is named by its description, as in feeds and JSON-LD (render/plain-text.ts).
-  const text = plainText(post.body) || post.media?.[0]?.alt.trim() || (post.media?.length ? 'Photo' : '');
+  // The same words as feeds and JSON-LD (a photo alone by its description), on one line.
+  const text = postWords(post).replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1).trimEnd()}…` : text;
 }

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { renderView } from '../../render/views.ts';
-import { postHtml, postSummary } from '../../render/post-html.ts';
+import { postHtml } from '../../render/post-html.ts';
 import { embeddable } from '../plugins/security.ts';
 import { SlugParams } from './schemas.ts';
-import { MAX_KEY_MOMENTS } from './stream-page.ts';
+import { keyMomentLinks } from './stream-page.ts';
 
 // A stream's chrome-less live view for other sites to frame: its posts, live badge and key moments,
 // no navigation and no author tools, kept current by the same page script as the stream page. It
@@ -32,7 +32,7 @@ export async function embedRoutes(app: FastifyInstance): Promise<void> {
           order,
           lastUpdated: projection.updatedAt,
           posts: shown.map((version) => ({ ...version, html: postHtml(version, projection.slug) })),
-          keyMoments: projection.keyMoments().slice(-MAX_KEY_MOMENTS).map(({ post }) => ({ id: post.id, createdAt: post.createdAt, text: postSummary(post) })),
+          keyMoments: keyMomentLinks(projection),
         }),
       );
     },

@@ -30,6 +30,16 @@ export function mayAct(projection: StreamProjection, user: UserRecord | null): u
   return user !== null && !user.disabled && (user.admin || projection.authors.has(user._id));
 }
 
+/** The key-moments list at the top of the stream page and the embed: each post's permalink and words. */
+export function keyMomentLinks(projection: StreamProjection) {
+  return projection.keyMoments().slice(-MAX_KEY_MOMENTS).map(({ post }) => ({
+    id: post.id,
+    href: `/s/${projection.slug}/p/${post.id}`,
+    createdAt: post.createdAt,
+    text: postSummary(post),
+  }));
+}
+
 export function streamPageModel({ projection, window, user, csrfToken, chosenOrder, highlight }: PageRequest) {
   const slug = projection.slug;
   const canAct = mayAct(projection, user);
@@ -73,12 +83,7 @@ export function streamPageModel({ projection, window, user, csrfToken, chosenOrd
       href: `/s/${slug}?order=${order}`,
       current: order === window.order,
     })),
-    keyMoments: projection.keyMoments().slice(-MAX_KEY_MOMENTS).map(({ post }) => ({
-      id: post.id,
-      href: `/s/${slug}/p/${post.id}`,
-      createdAt: post.createdAt,
-      text: postSummary(post),
-    })),
+    keyMoments: keyMomentLinks(projection),
     posts: shown,
     live,
     pager: {
