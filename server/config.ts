@@ -62,6 +62,13 @@ const ConfigSchema = Type.Object({
   /** Sites that may frame a stream's embed (/s/SLUG/embed): space-separated origins such as
    *  https://news.example.org, or * for any. Every other page refuses to be framed. */
   LIVELOG_EMBED_ORIGINS: Type.String({ pattern: EMBED_ORIGINS_PATTERN, default: '*' }),
+  /** Processes serving the port together: a number, or auto for one per core. Past one they share
+   *  the doorbell and viewer counts through the database (as LIVELOG_RELAY=mongo). */
+  LIVELOG_WORKERS: Type.String({ pattern: '^(auto|[1-9][0-9]{0,2})$', default: '1' }),
+  /** Port of the Prometheus metrics endpoint (GET /metrics); unset: no metrics. Never the public port. */
+  LIVELOG_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  /** Address the metrics endpoint listens on. */
+  LIVELOG_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
