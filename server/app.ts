@@ -25,6 +25,7 @@ import { trustedProxies } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
 import { registerSessions } from './http/plugins/sessions.ts';
 import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
+import { pressureLimits, registerPressure } from './http/plugins/pressure.ts';
 import { registerAssets } from './http/plugins/assets.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { mediaRoutes } from './http/routes/media.ts';
@@ -134,6 +135,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   } satisfies Livelog);
 
   await registerErrors(app);
+  await registerPressure(app, pressureLimits(config), logger);
   await registerSecurity(app);
   await registerSessions(app, database, config.LIVELOG_PUBLIC_URL);
   registerChangeGuards(app);

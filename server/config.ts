@@ -184,7 +184,7 @@ export const CONFIG_SCHEMA = ConfigSchema;
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   // defaultText is an annotation for the README's table, made known so that strict Ajv accepts it.
-  const config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false, ajv: { customOptions: { keywords: ['defaultText'] } } });
+  const config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false, ajv: { customOptions: (ajv) => ajv.addKeyword('defaultText') } });
   // Checked here, not when the server is built, so that a bad list stops the start naming it.
   try {
     trustedProxies(config.LIVELOG_TRUST_PROXY);
