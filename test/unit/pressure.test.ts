@@ -28,7 +28,12 @@ test('past a limit new requests get 503 with Retry-After, /healthz answers, and 
   try {
     let received = '';
     const streamed = new Promise<void>((resolve) => {
-      http.get(`${base}/stream`, (response) => response.on('data', (chunk: Buffer) => (received += chunk.toString()) && resolve()));
+      http.get(`${base}/stream`, (response) =>
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.toString();
+          resolve();
+        }),
+      );
     });
     await streamed;
     assert.equal((await fetch(`${base}/work`, { method: 'POST' })).status, 200);
