@@ -1,4 +1,5 @@
 // Administration from the command line; see USAGE. Uses the database the server uses.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { actorOf, Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
@@ -11,6 +12,8 @@ import { purgePost } from '../server/log/purge.ts';
 import type { PostOrder } from '../server/log/records.ts';
 import { Streams } from '../server/log/streams.ts';
 import { Images } from '../server/media/images.ts';
+import { backup } from '../server/backup/dump.ts';
+import { restore } from '../server/backup/load.ts';
 import { fail, withDatabase } from './tool-context.ts';
 
 const USAGE = `usage:
@@ -26,7 +29,9 @@ const USAGE = `usage:
   npm run livelog -- stream order SLUG newest|oldest   (the order readers see by default)
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
-  npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)`;
+  npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)
+  npm run livelog -- backup DIR   (streams, posts, users, tokens and photos, into a new folder)
+  npm run livelog -- restore DIR [--force]   (into an empty database; --force drops Livelog's collections first)`;
 
 const { values, positionals } = (() => {
   try {
@@ -40,6 +45,7 @@ const { values, positionals } = (() => {
         title: { type: 'string' },
         description: { type: 'string', default: '' },
         order: { type: 'string', default: 'newest' },
+        force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -56,6 +62,11 @@ if (values.help || !noun) {
 const orderOf = (text: string | undefined): PostOrder =>
   text === 'newest' || text === 'oldest' ? text : fail(`the order is "newest" or "oldest"\n${USAGE}`, 2);
 const need = <T>(value: T | undefined, what: string): T => value ?? fail(`${what} is required\n${USAGE}`, 2);
+
+const started = performance.now();
+/** Progress of long commands on stderr, with the seconds since the start. */
+const progress = (command: string) => (message: string) =>
+  process.stderr.write(`${command}: ${message} (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 
 /** The command line acts as an admin; its changes are signed "command line". */
 const CLI_ADMIN = { id: 'cli', name: 'command line', admin: true };
@@ -75,8 +86,20 @@ try {
     const users = new Users(database);
     const tokens = new Tokens(database);
     const store = new MongoChangeStore(database);
-    const command = `${noun} ${verb}`;
+    const command = noun === 'backup' || noun === 'restore' ? noun : `${noun} ${verb}`;
     switch (command) {
+      case 'backup': {
+        const dir = path.resolve(need(verb, 'DIR'));
+        const manifest = await backup(database, dir, progress('backup'));
+        console.log(`backup written to ${dir}: ${manifest.collections.map((c) => `${c.count} ${c.collection}`).join(', ')}`);
+        break;
+      }
+      case 'restore': {
+        const dir = path.resolve(need(verb, 'DIR'));
+        const manifest = await restore(database, dir, { force: values.force }, progress('restore'));
+        console.log(`restored ${dir} (backup of ${manifest.createdAt}): ${manifest.collections.map((c) => `${c.count} ${c.collection}`).join(', ')}`);
+        break;
+      }
       case 'user add': {
         const user = await users.add(need(first, 'NAME'), need(values.password, '--password'), values.admin);
         console.log(`user "${user.name}" added${user.admin ? ' (admin)' : ''}`);

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { BSON, type Document } from 'mongodb';
+
+// A Livelog backup is a folder: one file per collection, each document one line of canonical
+// Extended JSON (so Int32 and Double, Long, Date, Binary and ObjectId come back as they were, on
+// MongoDB and FerretDB alike), and manifest.json with counts, indexes and a SHA-256 per file.
+
+export const FORMAT = 'livelog-backup';
+export const VERSION = 1;
+export const MANIFEST = 'manifest.json';
+
+/**
+ * What a backup holds, in the order a restore loads it. Not dumped: `sessions` (logins; a
+ * restored server asks people to log in again rather than honour cookies copied with a dump),
+ * `secrets` (the cookie-signing key, which only those sessions would need; a new one is made),
+ * and the transient `doorbell` and `presence` of running instances.
+ */
+export const COLLECTIONS = ['users', 'tokens', 'streams', 'media', 'changes'] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+/** What `restore --force` drops besides the above: the logins into the data it replaces. */
+export const DROPPED_ON_FORCE = ['sessions'] as const;
+
+export const fileOf = (collection: CollectionName) => `${collection}.ejson`;
+
+export interface IndexDefinition {
+  name: string;
+  key: Record<string, 1 | -1>;
+  unique?: boolean;
+}
+
+export interface ManifestEntry {
+  collection: CollectionName;
+  count: number;
+  bytes: number;
+  sha256: string;
+  indexes: IndexDefinition[];
+}
+
+export interface Manifest {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  createdAt: string;
+  /** Each stream's last seq when the backup began: the log is dumped up to these. */
+  heads: Record<string, number>;
+  collections: ManifestEntry[];
+}
+
+export function encodeLine(document: Document): string {
+  return `${BSON.EJSON.stringify(document, { relaxed: false })}\n`;
+}
+
+export function decodeLine(line: string): Document {
+  return BSON.EJSON.parse(line, { relaxed: false }) as Document;
+}
+
+/** The SHA-256 and size of a file, read as a stream. */
+export async function digestOf(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+/** A manifest read from disk, checked field by field; throws saying what is wrong. */
+export function parseManifest(text: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`${MANIFEST} is not JSON`);
+  }
+  const manifest = value as Partial<Manifest>;
+  if (manifest?.format !== FORMAT) throw new Error(`${MANIFEST} is not a Livelog backup's manifest`);
+  if (manifest.version !== VERSION) throw new Error(`${MANIFEST} has version ${String(manifest.version)}; this Livelog reads version ${VERSION}`);
+  const entries = Array.isArray(manifest.collections) ? manifest.collections : [];
+  const named = COLLECTIONS.map((name) => entries.find((entry) => entry?.collection === name));
+  const broken = named.findIndex((entry) => !isEntry(entry));
+  if (broken >= 0 || entries.length !== COLLECTIONS.length) throw new Error(`${MANIFEST} does not describe ${COLLECTIONS[Math.max(broken, 0)]} properly`);
+  return { ...(manifest as Manifest), collections: named as ManifestEntry[] };
+}
+
+function isEntry(entry: ManifestEntry | undefined): entry is ManifestEntry {
+  return (
+    !!entry &&
+    Number.isSafeInteger(entry.count) &&
+    entry.count >= 0 &&
+    Number.isSafeInteger(entry.bytes) &&
+    typeof entry.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(entry.sha256) &&
+    Array.isArray(entry.indexes) &&
+    entry.indexes.every(isIndex)
+  );
+}
+
+function isIndex(index: IndexDefinition): boolean {
+  return (
+    typeof index?.name === 'string' &&
+    /^[A-Za-z0-9_.-]{1,100}$/.test(index.name) &&
+    typeof index.key === 'object' &&
+    index.key !== null &&
+    Object.keys(index.key).length > 0 &&
+    Object.values(index.key).every((direction) => direction === 1 || direction === -1) &&
+    (index.unique === undefined || typeof index.unique === 'boolean')
+  );
+}

@@ -1,0 +1,96 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Document } from 'mongodb';
+import type { Database } from '../db/database.ts';
+import { COLLECTIONS, decodeLine, digestOf, DROPPED_ON_FORCE, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
+import type { Progress } from './dump.ts';
+
+/** Documents inserted at once, and the bytes of text past which a batch goes early (photos). */
+const BATCH_DOCUMENTS = 500;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+export interface RestoreOptions {
+  /** Drop Livelog's collections first instead of refusing a database that holds anything. */
+  force: boolean;
+}
+
+/** Checks a backup whole, then loads it into the database; nothing is written if a check fails. */
+export async function restore(database: Database, dir: string, options: RestoreOptions, progress: Progress): Promise<Manifest> {
+  const manifest = await verify(dir, progress);
+  const present = await contents(database);
+  if (present.length && !options.force) {
+    throw new Error(`the database "${database.db.databaseName}" is not empty (${present.join(', ')}); restore into an empty one, or pass --force to drop Livelog's collections first`);
+  }
+  if (present.length) {
+    for (const name of [...COLLECTIONS, ...DROPPED_ON_FORCE]) await database.collection(name).drop().catch(() => false);
+    progress(`dropped ${[...COLLECTIONS, ...DROPPED_ON_FORCE].join(', ')} (--force)`);
+  }
+  for (const entry of manifest.collections) {
+    // Before the documents: unique indexes refuse duplicates while loading, and a server started on
+    // the restored database relies on them from its first request.
+    for (const index of entry.indexes) {
+      await database.ensureIndex(entry.collection, index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
+    }
+    await load(database, dir, entry, progress);
+  }
+  return manifest;
+}
+
+/** The manifest, once every file matches its size and SHA-256 there. */
+async function verify(dir: string, progress: Progress): Promise<Manifest> {
+  const manifestFile = path.join(dir, MANIFEST);
+  const size = await stat(manifestFile).then(
+    (s) => s.size,
+    () => {
+      throw new Error(`${dir} holds no ${MANIFEST}: not a Livelog backup, or an unfinished one`);
+    },
+  );
+  if (size > MAX_MANIFEST_BYTES) throw new Error(`${MANIFEST} is too large to be a Livelog backup's manifest`);
+  const manifest = parseManifest(await readFile(manifestFile, 'utf8'));
+  for (const entry of manifest.collections) {
+    const file = fileOf(entry.collection);
+    const found = await digestOf(path.join(dir, file)).catch(() => null);
+    if (!found) throw new Error(`${file} is missing from ${dir}; nothing was restored`);
+    if (found.sha256 !== entry.sha256 || found.bytes !== entry.bytes) {
+      throw new Error(`${file} does not match its checksum in ${MANIFEST}: the backup is damaged or was changed; nothing was restored`);
+    }
+  }
+  progress(`checked ${manifest.collections.length} files against ${MANIFEST} (backup of ${manifest.createdAt})`);
+  return manifest;
+}
+
+/** What Livelog's collections hold, as "N name" for each one that is not empty. */
+async function contents(database: Database): Promise<string[]> {
+  const counts = await Promise.all(
+    [...COLLECTIONS, ...DROPPED_ON_FORCE].map(async (name) => [name, await database.collection(name).estimatedDocumentCount()] as const),
+  );
+  return counts.filter(([, count]) => count > 0).map(([name, count]) => `${count} ${name}`);
+}
+
+/** Reads a file line by line and inserts in bounded batches. */
+async function load(database: Database, dir: string, entry: ManifestEntry, progress: Progress): Promise<void> {
+  const target = database.collection(entry.collection);
+  const lines = createInterface({ input: createReadStream(path.join(dir, fileOf(entry.collection))), crlfDelay: Number.POSITIVE_INFINITY });
+  let batch: Document[] = [];
+  let batchBytes = 0;
+  let loaded = 0;
+  const flush = async () => {
+    if (!batch.length) return;
+    await target.insertMany(batch, { ordered: true });
+    loaded += batch.length;
+    batch = [];
+    batchBytes = 0;
+    progress(`${entry.collection}: ${loaded}/${entry.count}`);
+  };
+  for await (const line of lines) {
+    if (!line) continue;
+    batch.push(decodeLine(line));
+    batchBytes += line.length;
+    if (batch.length >= BATCH_DOCUMENTS || batchBytes >= BATCH_BYTES) await flush();
+  }
+  await flush();
+  if (loaded !== entry.count) throw new Error(`${fileOf(entry.collection)} held ${loaded} documents, not the ${entry.count} of ${MANIFEST}`);
+}
