@@ -142,7 +142,7 @@ const ConfigSchema = Type.Object({
   LIVELOG_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
     minimum: 0,
     maximum: 60_000,
-    default: 500,
+    default: 1000,
     description:
       'past this mean event-loop delay (sampled each second) new requests get 503 with `Retry-After` while open live connections keep being served; `0` turns the check off',
   }),
