@@ -9,13 +9,14 @@ import { loadConfig } from '../../server/config.ts';
 
 const MB = 1024 * 1024;
 
-test('past a limit new requests get 503 with Retry-After, /healthz answers, and an open stream keeps receiving', async () => {
+test('past a limit new requests get 503 with Retry-After (/readyz too), /healthz answers, and an open stream keeps receiving', async () => {
   const app = Fastify();
   // The trigger is this process's own heap: a limit 150 MB above today's use, then 250 MB allocated.
   await registerPressure(app, { maxEventLoopDelay: 0, maxRssBytes: 0, maxHeapUsedBytes: process.memoryUsage().heapUsed + 150 * MB }, pino({ level: 'silent' }));
   let handled = 0;
   let push: ((text: string) => void) | undefined;
   app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async () => ({ ok: true }));
   app.post('/work', async () => ({ done: ++handled }));
   app.get('/stream', (_request, reply) => {
     reply.hijack();
@@ -51,7 +52,8 @@ test('past a limit new requests get 503 with Retry-After, /healthz answers, and 
       message: 'The server is overloaded just now; try again in a few seconds',
     });
     assert.equal(handled, 1, 'the refused request never reached its handler');
-    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/healthz`)).status, 200, 'alive');
+    assert.equal((await fetch(`${base}/readyz`)).status, 503, 'not ready for more');
     push?.('still here;');
     while (!received.includes('still here;')) await new Promise((resolve) => setTimeout(resolve, 10));
     assert.equal(received, 'hello;still here;');
