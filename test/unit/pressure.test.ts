@@ -51,7 +51,10 @@ test('past a limit new requests get 503 with Retry-After (/readyz too), /healthz
       error: 'Service Unavailable',
       message: 'The server is overloaded just now; try again in a few seconds',
     });
-    assert.equal(handled, 1, 'the refused request never reached its handler');
+    const page = await fetch(`${base}/work`, { method: 'POST', headers: { accept: 'text/html' } });
+    assert.equal(page.status, 503);
+    assert.match(await page.text(), /Livelog is busy just now/);
+    assert.equal(handled, 1, 'the refused requests never reached their handler');
     assert.equal((await fetch(`${base}/healthz`)).status, 200, 'alive');
     assert.equal((await fetch(`${base}/readyz`)).status, 503, 'not ready for more');
     push?.('still here;');
