@@ -39,7 +39,8 @@ export function watchViewers(source: ViewerSource): () => void {
   return () => viewerSources.delete(source);
 }
 
-const viewers = new Gauge({
+// Registered by its construction, and filled in at each scrape.
+new Gauge({
   name: 'livelog_viewers',
   help: 'Viewers connected now, per stream and transport',
   labelNames: ['stream', 'transport'] as const,
