@@ -136,6 +136,7 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     for (const room of this.rooms.values()) {
       room.unsubscribe();
       for (const viewer of room.viewers) {
+        if (viewer.cut) continue; // already on its way out
         countViewerCut('restart');
         viewer.transport.close('server restarting');
       }

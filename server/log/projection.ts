@@ -39,6 +39,8 @@ const unavailable = (operation: DbOperation) => (error: unknown): never => {
   countDbError(operation);
   throw new DatabaseUnavailable({ cause: error });
 };
+const readFailed = unavailable('read');
+const appendFailed = unavailable('append');
 
 /**
  * One stream's log folded into memory, and the only writer of that fold: changes are applied
@@ -155,7 +157,7 @@ export class StreamProjection extends EventEmitter {
    * only applying what it found is serialised.
    */
   async refresh(): Promise<number> {
-    const next = await this.store.at(this.slug, this.head + 1).catch(unavailable('read'));
+    const next = await this.store.at(this.slug, this.head + 1).catch(readFailed);
     return next ? this.catchUp() : 0;
   }
 
@@ -183,7 +185,7 @@ export class StreamProjection extends EventEmitter {
       };
       // An unknown outcome (timeout, lost connection) must not move the head on a guess: a retry
       // with the same key finds the change if it was stored after all.
-      if ((await this.store.insert(record).catch(unavailable('append'))) === 'stored') {
+      if ((await this.store.insert(record).catch(appendFailed)) === 'stored') {
         countChange(record.type);
         this.apply(record);
         this.emit('appended', record);
@@ -199,7 +201,7 @@ export class StreamProjection extends EventEmitter {
   private async replay(used: KeyUse, request: AppendRequest): Promise<AppendResult> {
     if (used.fingerprint !== request.fingerprint) throw new KeyReused();
     // The first answer is rebuilt from the log: memory keeps no text for keys.
-    const record = await this.store.at(this.slug, used.seq).catch(unavailable('read'));
+    const record = await this.store.at(this.slug, used.seq).catch(readFailed);
     if (!record) throw new DatabaseUnavailable();
     return { record, replayed: true };
   }
@@ -208,7 +210,7 @@ export class StreamProjection extends EventEmitter {
   private async catchUpUnlocked(relayed: boolean): Promise<number> {
     let applied = 0;
     for (;;) {
-      const record = await this.store.at(this.slug, this.head + 1).catch(unavailable('read'));
+      const record = await this.store.at(this.slug, this.head + 1).catch(readFailed);
       if (!record) return applied;
       if (relayed) observeRelayLag(record.at);
       this.apply(record);

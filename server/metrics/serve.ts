@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -22,10 +23,15 @@ interface Exposition {
   text(): Promise<string>;
 }
 
-/** A single process (LIVELOG_WORKERS=1) serving its own metrics on LIVELOG_METRICS_PORT, if set. */
+/**
+ * A single process (LIVELOG_WORKERS=1) serving its own metrics on LIVELOG_METRICS_PORT, if set. In a
+ * cluster worker it only records: the primary serves them (a worker listening would share the port
+ * with its siblings, and each scrape would show one worker at random).
+ */
 export async function serveProcessMetrics(config: Config, logger: Logger): Promise<MetricsServer | undefined> {
   if (config.LIVELOG_METRICS_PORT === undefined) return undefined;
   enableMetrics();
+  if (cluster.isWorker) return undefined;
   return listen(config, logger, { contentType: METRICS_CONTENT_TYPE, text: processMetrics });
 }
 
