@@ -7,12 +7,8 @@ import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, r
 // none needs a worker label. Nothing is recorded until `enableMetrics()`: with metrics off, each
 // call below is one boolean test.
 
-let enabled = false;
-
 /** Whether this process records metrics (LIVELOG_METRICS_PORT is set). */
-export function metricsEnabled(): boolean {
-  return enabled;
-}
+let enabled = false;
 
 /** Turns recording on, with prom-client's process and event-loop metrics; idempotent. */
 export function enableMetrics(): void {
