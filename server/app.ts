@@ -38,6 +38,7 @@ import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
 import { feedRoutes } from './http/routes/feeds.ts';
 import { embedRoutes } from './http/routes/embed.ts';
+import { enableMetrics, watchViewers } from './metrics/metrics.ts';
 
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
@@ -93,6 +94,8 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
+  // Recording costs nothing until the metrics port is set (served by metrics/serve.ts, from main.ts).
+  if (config.LIVELOG_METRICS_PORT !== undefined) enableMetrics();
   const instance = randomUUID();
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
   const shared = config.LIVELOG_RELAY === 'mongo';
@@ -155,7 +158,9 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   projections.startCatchUp();
   doorbell.start((stream, seq) => projections.onRing(stream, seq));
   viewerCounts.start();
+  const unwatchViewers = watchViewers(hub);
   app.addHook('preClose', async () => {
+    unwatchViewers();
     projections.stop();
     viewerCounts.stop();
     await doorbell.stop();

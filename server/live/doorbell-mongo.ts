@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Db, type Collection, type FindCursor } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Doorbell } from './doorbell.ts';
+import { countDbError } from '../metrics/metrics.ts';
 
 /** One ring in the capped collection; `from` lets an instance skip its own. */
 interface Ring {
@@ -43,6 +44,7 @@ export class MongoDoorbell implements Doorbell {
 
   ring(stream: string, seq: number): void {
     this.rings.insertOne({ stream, seq, from: this.instance, at: new Date() }).catch((error: unknown) => {
+      countDbError('doorbell');
       this.logger.debug({ err: error }, 'doorbell not rung (catch-up will deliver)');
     });
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PING_FRAME } from './frames.ts';
 import type { ViewerTransport } from './transport.ts';
+import { countViewerCut, type CutReason, observeDelivery, observeReplay, type TransportKind, type ViewerSource } from '../metrics/metrics.ts';
 
 export interface HubOptions {
   /** How often viewers get a ping frame and a liveness probe. Browsers cannot see websocket pings,
@@ -38,8 +39,9 @@ export interface LiveFeed<Stream extends LiveStream<Change>, Change extends Live
   hello(stream: Stream): string;
   /** A change's frame; the stream says where its photos are served from. */
   frame(stream: Stream, change: Change): string;
-  /** Calls `listener` for each change the stream applies, in seq order, until the returned call. */
-  subscribe(stream: Stream, listener: (change: Change) => void): () => void;
+  /** Calls `listener` for each change the stream applies, in seq order, with when it was stored,
+   *  until the returned call. */
+  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date) => void): () => void;
 }
 
 interface Viewer {
@@ -47,6 +49,8 @@ interface Viewer {
   /** The last seq this viewer was sent: changes at or before it are never sent again. */
   lastSeq: number;
   alive: boolean;
+  /** Set once the hub cuts it: its close may come later, and it is cut (and counted) once. */
+  cut: boolean;
   /** `deliveredBytes()` at the last heartbeat, and when it last moved (or nothing was waiting). */
   delivered: number;
   progressAt: number;
@@ -62,7 +66,7 @@ interface Room<Stream> {
  * Who watches which stream, and the delivery to them. It knows streams through `LiveStream` and
  * viewers through `ViewerTransport`, not HTTP: a route hands it an open transport and a resume point.
  */
-export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChange> {
+export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChange> implements ViewerSource {
   private readonly rooms = new Map<string, Room<Stream>>();
   private readonly heartbeat: NodeJS.Timeout;
 
@@ -82,9 +86,11 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
    */
   attach(stream: Stream, transport: ViewerTransport, since: number): void {
     const room = this.room(stream);
-    const viewer: Viewer = { transport, lastSeq: since, alive: true, delivered: transport.deliveredBytes(), progressAt: Date.now() };
+    const viewer: Viewer = { transport, lastSeq: since, alive: true, cut: false, delivered: transport.deliveredBytes(), progressAt: Date.now() };
     transport.send(this.feed.hello(stream));
-    for (const change of stream.changesSince(since)) this.send(viewer, stream, change);
+    const replay = stream.changesSince(since);
+    for (const change of replay) this.send(viewer, stream, change);
+    observeReplay(replay.length);
     viewer.lastSeq = stream.head;
     room.viewers.add(viewer);
     transport.onAlive(() => (viewer.alive = true));
@@ -98,6 +104,15 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
   /** Every stream with viewers here, and how many. */
   counts(): Map<string, number> {
     return new Map([...this.rooms].map(([slug, room]) => [slug, room.viewers.size]));
+  }
+
+  countViewers(count: (stream: string, transport: TransportKind, viewers: number) => void): void {
+    for (const [slug, room] of this.rooms) {
+      let websocket = 0;
+      for (const viewer of room.viewers) if (viewer.transport.kind === 'websocket') websocket++;
+      if (websocket > 0) count(slug, 'websocket', websocket);
+      if (room.viewers.size > websocket) count(slug, 'sse', room.viewers.size - websocket);
+    }
   }
 
   /** Whether anyone here watches the stream: a watched stream's projection must stay open. */
@@ -120,7 +135,11 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     clearInterval(this.heartbeat);
     for (const room of this.rooms.values()) {
       room.unsubscribe();
-      for (const viewer of room.viewers) viewer.transport.close('server restarting');
+      for (const viewer of room.viewers) {
+        if (viewer.cut) continue; // already on its way out
+        countViewerCut('restart');
+        viewer.transport.close('server restarting');
+      }
     }
     this.rooms.clear();
   }
@@ -129,9 +148,10 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     let room = this.rooms.get(stream.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const unsubscribe = this.feed.subscribe(stream, (change) => {
+      const unsubscribe = this.feed.subscribe(stream, (change, storedAt) => {
         const frame = this.feed.frame(stream, change); // framed once, the same string for every viewer
         for (const viewer of viewers) this.send(viewer, stream, change, frame);
+        if (storedAt) observeDelivery(storedAt);
       });
       room = { stream, viewers, unsubscribe };
       this.rooms.set(stream.slug, room);
@@ -146,12 +166,20 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
   }
 
   private deliver(viewer: Viewer, frame: string, seq?: number): void {
+    if (viewer.cut) return;
     if (viewer.transport.bufferedBytes() > this.options.maxBufferedBytes) {
       this.logger.warn({ buffered: viewer.transport.bufferedBytes() }, 'dropping a viewer that cannot keep up');
-      viewer.transport.terminate();
+      this.cut(viewer, 'buffer');
       return;
     }
     viewer.transport.send(frame, seq);
+  }
+
+  private cut(viewer: Viewer, reason: CutReason): void {
+    if (viewer.cut) return;
+    viewer.cut = true;
+    countViewerCut(reason);
+    viewer.transport.terminate();
   }
 
   private detach(slug: string, viewer: Viewer): void {
@@ -183,13 +211,14 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
   beat(now = Date.now()): void {
     for (const room of this.rooms.values()) {
       for (const viewer of room.viewers) {
+        if (viewer.cut) continue; // its close is on its way
         if (!viewer.alive) {
-          viewer.transport.terminate(); // no answer since the last beat: the link is dead
+          this.cut(viewer, 'dead'); // no answer since the last beat: the link is dead
           continue;
         }
         if (this.stalled(viewer, now)) {
           this.logger.warn({ stream: room.stream.slug, buffered: viewer.transport.bufferedBytes(), stalledMs: now - viewer.progressAt }, 'dropping a viewer that stopped reading');
-          viewer.transport.terminate();
+          this.cut(viewer, 'stalled');
           continue;
         }
         viewer.alive = false;

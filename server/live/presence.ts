@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { viewersFrame } from './frames.ts';
+import { countDbError } from '../metrics/metrics.ts';
 
 /**
  * Viewer counts across instances. Each instance knows only its own viewers; a presence adds up
@@ -65,6 +66,7 @@ export class ViewerCounts {
         else this.sent.set(stream, total);
       }
     } catch (error) {
+      countDbError('presence');
       this.logger.debug({ err: error }, 'viewer counts not updated this round');
     } finally {
       this.running = false;

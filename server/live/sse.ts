@@ -26,6 +26,7 @@ export function sseTransport(response: ServerResponse, epoch: string): ViewerTra
   if (response.destroyed) closed = true;
   const tcp = response.socket;
   return {
+    kind: 'sse',
     send: (frame, seq) => {
       if (closed) return;
       response.write(seq === undefined ? `data: ${frame}\n\n` : `id: ${epoch}.${seq}\ndata: ${frame}\n\n`);

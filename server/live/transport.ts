@@ -1,9 +1,13 @@
+import type { TransportKind } from '../metrics/metrics.ts';
+
 /**
  * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
  * text frames and asks how much is still unsent and how much the peer has taken; a new transport
  * is a new file that returns one of these.
  */
 export interface ViewerTransport {
+  /** What carries it: viewers are counted per transport. */
+  readonly kind: TransportKind;
   /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
   send(frame: string, seq?: number): void;
   /** Bytes written but still held in this process, waiting for the kernel to take them. */

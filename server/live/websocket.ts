@@ -61,6 +61,7 @@ export function websocketTransport(socket: WebSocket, tcp: Socket, budget = new 
     }
   });
   return {
+    kind: 'websocket',
     send: (frame) => {
       if (socket.readyState === socket.OPEN) socket.send(frame);
     },

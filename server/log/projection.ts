@@ -4,6 +4,7 @@ import { type CurrentState, type KeyUse, type PostVersion, StreamFold, type Stre
 import { type AuthorRef, type ChangeRecord, changeId, type PostOrder, type StreamRecord } from './records.ts';
 import type { PostWindow, WindowQuery } from './windows.ts';
 import type { ChangeStore } from './store.ts';
+import { countChange, countDbError, type DbOperation, observeRelayLag } from '../metrics/metrics.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
 export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active'>;
@@ -34,9 +35,12 @@ const MAX_CONFLICT_PAUSE_MS = 20;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A store failure whose outcome nobody knows is, to the author, a database to wait for. */
-function unavailable(error: unknown): never {
+const unavailable = (operation: DbOperation) => (error: unknown): never => {
+  countDbError(operation);
   throw new DatabaseUnavailable({ cause: error });
-}
+};
+const readFailed = unavailable('read');
+const appendFailed = unavailable('append');
 
 /**
  * One stream's log folded into memory, and the only writer of that fold: changes are applied
@@ -134,7 +138,7 @@ export class StreamProjection extends EventEmitter {
       if (record.seq !== this.head + 1) break;
       this.apply(record);
     }
-    await this.catchUpUnlocked();
+    await this.catchUpUnlocked(false);
   }
 
   /** Appends a change decided on the current head; on a conflict, catches up and decides again. */
@@ -144,7 +148,7 @@ export class StreamProjection extends EventEmitter {
 
   /** Applies whatever other processes appended since our head. Returns how many changes. */
   catchUp(): Promise<number> {
-    return this.serialised(() => this.catchUpUnlocked());
+    return this.serialised(() => this.catchUpUnlocked(true));
   }
 
   /**
@@ -153,7 +157,7 @@ export class StreamProjection extends EventEmitter {
    * only applying what it found is serialised.
    */
   async refresh(): Promise<number> {
-    const next = await this.store.at(this.slug, this.head + 1).catch(unavailable);
+    const next = await this.store.at(this.slug, this.head + 1).catch(readFailed);
     return next ? this.catchUp() : 0;
   }
 
@@ -181,7 +185,8 @@ export class StreamProjection extends EventEmitter {
       };
       // An unknown outcome (timeout, lost connection) must not move the head on a guess: a retry
       // with the same key finds the change if it was stored after all.
-      if ((await this.store.insert(record).catch(unavailable)) === 'stored') {
+      if ((await this.store.insert(record).catch(appendFailed)) === 'stored') {
+        countChange(record.type);
         this.apply(record);
         this.emit('appended', record);
         return { record, replayed: false };
@@ -189,23 +194,25 @@ export class StreamProjection extends EventEmitter {
       // Someone took this seq, or this key: learn what they wrote, then look again.
       if (Date.now() > deadline) throw new AppendContention();
       await sleep(Math.random() * Math.min(MAX_CONFLICT_PAUSE_MS, 2 ** attempt));
-      await this.catchUpUnlocked();
+      await this.catchUpUnlocked(true);
     }
   }
 
   private async replay(used: KeyUse, request: AppendRequest): Promise<AppendResult> {
     if (used.fingerprint !== request.fingerprint) throw new KeyReused();
     // The first answer is rebuilt from the log: memory keeps no text for keys.
-    const record = await this.store.at(this.slug, used.seq).catch(unavailable);
+    const record = await this.store.at(this.slug, used.seq).catch(readFailed);
     if (!record) throw new DatabaseUnavailable();
     return { record, replayed: true };
   }
 
-  private async catchUpUnlocked(): Promise<number> {
+  /** `relayed`: the projection was current, so what it finds now another process has just stored. */
+  private async catchUpUnlocked(relayed: boolean): Promise<number> {
     let applied = 0;
     for (;;) {
-      const record = await this.store.at(this.slug, this.head + 1).catch(unavailable);
+      const record = await this.store.at(this.slug, this.head + 1).catch(readFailed);
       if (!record) return applied;
+      if (relayed) observeRelayLag(record.at);
       this.apply(record);
       applied++;
     }
@@ -213,7 +220,7 @@ export class StreamProjection extends EventEmitter {
 
   private apply(record: ChangeRecord): void {
     const changed = this.state.apply(record);
-    if (changed) this.emit('change', changed);
+    if (changed) this.emit('change', changed, record.at);
   }
 
   private serialised<T>(task: () => Promise<T>): Promise<T> {

@@ -5,6 +5,7 @@ import { loadStreamProjection, type StreamProjection } from './projection.ts';
 import type { ChangeRecord } from './records.ts';
 import { SeqWaiters } from './seq-waiters.ts';
 import type { ChangeStore } from './store.ts';
+import { countDbError } from '../metrics/metrics.ts';
 
 export interface ProjectionsOptions {
   store: ChangeStore;
@@ -161,7 +162,8 @@ export class Projections {
     try {
       projection = await loadStreamProjection(this.options.store, slug);
     } catch (error) {
-      if (error instanceof DatabaseUnavailable) throw error;
+      if (error instanceof DatabaseUnavailable) throw error; // counted where it failed
+      countDbError('load');
       throw new DatabaseUnavailable({ cause: error });
     }
     if (!projection) return null;

@@ -12,6 +12,7 @@ const STALL_MS = 5000;
 const MAX_BUFFERED = 1_000_000;
 
 class FakeTransport implements ViewerTransport {
+  readonly kind = 'websocket';
   buffered = 0;
   delivered = 0;
   answersProbes = true;

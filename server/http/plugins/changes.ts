@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
 import type { UserRecord } from '../../auth/types.ts';
 import { RateLimited, UploadsBusy } from '../../errors.ts';
 import { statusOf } from './errors.ts';
 import { sessionUser } from './sessions.ts';
+import { observePublish } from '../../metrics/metrics.ts';
 
 // Guards for every route that changes something, run in `onRequest`: before a byte of the body is
 // read, the server knows who is asking, whether their change budget allows it and whether it has
@@ -51,7 +52,13 @@ export function guardChanges(group: FastifyInstance, identity: ChangerIdentity):
   group.addHook('onRequest', guards[identity]);
   group.addHook('onRequest', guards.budget);
   group.addHook('onRequest', guards.uploadSlot);
+  group.addHook('onResponse', timePublish);
 }
+
+/** A change served, timed from its first byte (photos included) to its answer. */
+const timePublish: onResponseHookHandler = async (request, reply) => {
+  if (request.method !== 'GET' && reply.statusCode < 400) observePublish(reply.elapsedTime / 1000);
+};
 
 function changeGuards(app: FastifyInstance): ChangeGuards {
   const { config, tokens } = app.livelog;

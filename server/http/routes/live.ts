@@ -8,6 +8,8 @@ import { sendError, statusOf } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
 import { CLOSE_BAD_RESUME_POINT, CLOSE_STREAM_GONE, CLOSE_UNAVAILABLE } from '../../../shared/protocol.ts';
 import type { StreamProjection } from '../../log/projection.ts';
+import { TooManyViewers } from '../../errors.ts';
+import { countViewerCut } from '../../metrics/metrics.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
@@ -24,6 +26,7 @@ async function admitViewer(request: FastifyRequest, reply: FastifyReply) {
     return;
   }
   request.log.info({ code: admitted.code, address: request.ip }, 'live connection refused');
+  countViewerCut(admitted instanceof TooManyViewers ? 'full' : 'address_full');
   reply.header('retry-after', String(request.server.livelog.admission.retryAfterSeconds));
   return sendError(request, reply, statusOf(admitted), admitted.code, admitted.message);
 }
