@@ -121,9 +121,9 @@ test('where websockets are blocked, Server-Sent Events through nginx bring each 
   for (const body of ['First over SSE', 'Second over SSE']) {
     const published = Date.now();
     await publish(body);
-    await expect(page.locator('.post').filter({ hasText: body })).toBeVisible({ timeout: 1000 });
+    await expect(page.locator('.post').filter({ hasText: body })).toBeVisible({ timeout: 2000 });
     // A buffering proxy holds a small event until its buffer fills or the stream ends.
-    expect(Date.now() - published).toBeLessThan(1000);
+    expect(Date.now() - published).toBeLessThan(2000);
   }
   await page.context().close();
   await accessLine(new RegExp(`"GET /s/${s.slug}/events\\?since=\\S+ HTTP/2\\.0" 200 `));
