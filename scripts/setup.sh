@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Livelog needs, idempotently and quickly when it is already there:
 #   bash scripts/setup.sh          npm packages, FerretDB (built once, cached in ~/.cache/livelog), client bundle
-#   bash scripts/setup.sh --test   the same, plus Debian's Chromium for the Playwright tests
+#   bash scripts/setup.sh --test   the same, plus Debian's Chromium and nginx for the Playwright tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '[setup] %s\n' "$*" >&2; }
@@ -36,6 +36,27 @@ if $with_test; then
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  fi
+  # e2e/behind-nginx.spec.ts runs an nginx process of its own on loopback ports: the package's
+  # service is not wanted, so a policy-rc.d (Debian's switch for it) keeps it from starting on
+  # install unless the machine already has one (containers usually do, refusing every start).
+  if [ -x /usr/sbin/nginx ]; then
+    step "nginx: present"
+  else
+    step "nginx: installing Debian's package (its service is not started)"
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    policy_added=false
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
+      $sudo_cmd chmod 755 /usr/sbin/policy-rc.d
+      policy_added=true
+    fi
+    install_status=0
+    { $sudo_cmd apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nginx >/dev/null; } || install_status=$?
+    if $policy_added; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; fi
+    [ "$install_status" -eq 0 ] || exit "$install_status"
   fi
 fi
 
