@@ -1,7 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -52,7 +53,7 @@ const listen = async (app: TestApp['app']) => {
   await app.listen({ port: 0, host: '127.0.0.1' });
   return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 };
-const allPosts = async (base: string) => (await (await fetch(`${base}/api/streams/${t.slug}/posts?limit=100`)).json()) as { posts: { media?: { url: string }[] }[] };
+const allPosts = async (base: string) => (await (await fetch(`${base}/api/streams/${t.slug}/posts?limit=100`)).json()) as { epoch: string; posts: { media?: { url: string }[] }[] };
 
 before(async () => {
   t = await testApp();
@@ -95,7 +96,12 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   assert.deepEqual((await readdir(dump)).sort(), ['changes.ejson', 'manifest.json', 'media.ejson', 'streams.ejson', 'tokens.ejson', 'users.ejson']);
   assert.deepEqual(await readdir(folder), ['dump'], 'no partial folder left behind');
   assert.match((await livelog('backup', dump)).stderr, /exists and is not empty/);
+  const emptyTarget = await mkdtemp(path.join(folder, 'empty-'));
+  await symlink(emptyTarget, path.join(folder, 'link'));
+  assert.match((await livelog('backup', path.join(folder, 'link'))).stderr, /is a symbolic link/);
 
+  const { epoch: oldEpoch } = (await t.database.collection<{ _id: string; epoch: string }>('streams').findOne({ _id: t.slug }))!;
+  const head = Math.max(...before.posts.map((p) => (p as { seq: number }).seq));
   await t.database.db.dropDatabase();
   const tampered = path.join(folder, 'tampered');
   await run('cp', ['-r', dump, tampered]);
@@ -111,6 +117,23 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   const again = await livelog('restore', dump);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /is not empty \(.*2 users.*\); restore into an empty one, or pass --force/);
+  // A dump whose checksums agree but which cannot load (a repeated _id) is refused before --force
+  // drops anything: the database keeps what it had.
+  const doubled = path.join(folder, 'doubled');
+  await run('cp', ['-r', dump, doubled]);
+  const changesFile = path.join(doubled, 'changes.ejson');
+  const changes = await readFile(changesFile, 'utf8');
+  await writeFile(changesFile, changes.slice(0, changes.indexOf('\n') + 1) + changes);
+  const manifest = JSON.parse(await readFile(path.join(doubled, 'manifest.json'), 'utf8'));
+  const changesEntry = manifest.collections.find((entry: { collection: string }) => entry.collection === 'changes');
+  const doubledBytes = await readFile(changesFile);
+  Object.assign(changesEntry, { count: changesEntry.count + 1, bytes: doubledBytes.length, sha256: createHash('sha256').update(doubledBytes).digest('hex') });
+  await writeFile(path.join(doubled, 'manifest.json'), JSON.stringify(manifest));
+  const unloadable = await livelog('restore', doubled, '--force');
+  assert.equal(unloadable.code, 1);
+  assert.match(unloadable.stderr, /changes\.ejson line \d+ repeats the _id .*nothing was restored/);
+  assert.equal(await t.database.collection('users').countDocuments(), 2, 'the refused restore dropped nothing');
+
   const forced = await livelog('restore', dump, '--force');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stderr, /restore: dropped users, tokens, streams, media, changes, sessions \(--force\)/);
@@ -122,7 +145,15 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
   try {
     const restoredBase = await listen(app);
-    assert.deepEqual(await allPosts(restoredBase), before);
+    const { epoch: _restoredEpoch, ...restoredPosts } = await allPosts(restoredBase);
+    const { epoch: _oldEpoch, ...postsBefore } = before;
+    assert.deepEqual(restoredPosts, postsBefore);
+    // A new history: a resume point taken before the restore replays everything rather than
+    // skipping the seqs the restored stream will reuse.
+    const { epoch: newEpoch } = (await t.database.collection<{ _id: string; epoch: string }>('streams').findOne({ _id: t.slug }))!;
+    assert.notEqual(newEpoch, oldEpoch);
+    const resumed = (await (await fetch(`${restoredBase}/api/streams/${t.slug}/posts?since=${oldEpoch}.${head}&limit=100`)).json()) as { posts: unknown[] };
+    assert.equal(resumed.posts.length, before.posts.length);
     assert.deepEqual(Buffer.from(await (await fetch(`${restoredBase}${photoUrl}`)).arrayBuffer()), photo);
     const published = await api(restoredBase, 'POST', stream, t.token, { body: 'After the restore' });
     assert.equal(published.seq, Math.max(...before.posts.map((p) => (p as { seq: number }).seq)) + 1);

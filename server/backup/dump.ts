@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Document, FindCursor } from 'mongodb';
@@ -46,6 +46,9 @@ export async function backup(database: Database, dir: string, progress: Progress
 }
 
 async function refuseNonEmpty(dir: string): Promise<void> {
+  // The finished dump is renamed onto DIR: a symlink (even to an empty folder) would fail only then.
+  const link = await lstat(dir).then((s) => s.isSymbolicLink(), () => false);
+  if (link) throw new Error(`${dir} is a symbolic link; back up into a new folder (give its real path)`);
   const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
     throw new Error(`cannot use ${dir}: ${error.message}`);

@@ -2,8 +2,9 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Document } from 'mongodb';
+import { BSON, type Document } from 'mongodb';
 import type { Database } from '../db/database.ts';
+import { newEpoch } from '../log/streams.ts';
 import { COLLECTIONS, decodeLine, digestOf, DROPPED_ON_FORCE, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
 import type { Progress } from './dump.ts';
 
@@ -20,6 +21,9 @@ export interface RestoreOptions {
 /** Checks a backup whole, then loads it into the database; nothing is written if a check fails. */
 export async function restore(database: Database, dir: string, options: RestoreOptions, progress: Progress): Promise<Manifest> {
   const manifest = await verify(dir, progress);
+  // Every document is read and checked before anything is dropped: a --force restore of a dump that
+  // cannot load must leave the old data in place, not half of each.
+  for (const entry of manifest.collections) await scan(dir, entry, progress);
   const present = await contents(database);
   if (present.length && !options.force) {
     throw new Error(`the database "${database.db.databaseName}" is not empty (${present.join(', ')}); restore into an empty one, or pass --force to drop Livelog's collections first`);
@@ -62,6 +66,33 @@ async function verify(dir: string, progress: Progress): Promise<Manifest> {
   return manifest;
 }
 
+/** Reads a file's documents as a load would: each parses, has an `_id` of its own, and they number what the manifest says. */
+async function scan(dir: string, entry: ManifestEntry, progress: Progress): Promise<void> {
+  const file = fileOf(entry.collection);
+  const ids = new Set<string>();
+  let lineNumber = 0;
+  for await (const line of linesOf(dir, entry)) {
+    lineNumber++;
+    if (!line) continue;
+    let document: Document;
+    try {
+      document = decodeLine(line);
+    } catch (error) {
+      throw new Error(`${file} line ${lineNumber} is not a document (${(error as Error).message}); nothing was restored`);
+    }
+    if (document._id === undefined || document._id === null) throw new Error(`${file} line ${lineNumber} has no _id; nothing was restored`);
+    const id = BSON.EJSON.stringify(document._id, { relaxed: false });
+    if (ids.has(id)) throw new Error(`${file} line ${lineNumber} repeats the _id ${id.slice(0, 80)}; nothing was restored`);
+    ids.add(id);
+  }
+  if (ids.size !== entry.count) throw new Error(`${file} holds ${ids.size} documents, not the ${entry.count} of ${MANIFEST}; nothing was restored`);
+  progress(`${entry.collection}: ${ids.size} documents read and checked`);
+}
+
+function linesOf(dir: string, entry: ManifestEntry): AsyncIterable<string> {
+  return createInterface({ input: createReadStream(path.join(dir, fileOf(entry.collection))), crlfDelay: Number.POSITIVE_INFINITY });
+}
+
 /** What Livelog's collections hold, as "N name" for each one that is not empty. */
 async function contents(database: Database): Promise<string[]> {
   const counts = await Promise.all(
@@ -73,7 +104,6 @@ async function contents(database: Database): Promise<string[]> {
 /** Reads a file line by line and inserts in bounded batches. */
 async function load(database: Database, dir: string, entry: ManifestEntry, progress: Progress): Promise<void> {
   const target = database.collection(entry.collection);
-  const lines = createInterface({ input: createReadStream(path.join(dir, fileOf(entry.collection))), crlfDelay: Number.POSITIVE_INFINITY });
   let batch: Document[] = [];
   let batchBytes = 0;
   let loaded = 0;
@@ -85,9 +115,13 @@ async function load(database: Database, dir: string, entry: ManifestEntry, progr
     batchBytes = 0;
     progress(`${entry.collection}: ${loaded}/${entry.count}`);
   };
-  for await (const line of lines) {
+  for await (const line of linesOf(dir, entry)) {
     if (!line) continue;
-    batch.push(decodeLine(line));
+    const document = decodeLine(line);
+    // A restored stream starts a new history: a viewer or script holding a resume point from after
+    // the backup must replay from the start, not skip the seqs that will be reused.
+    if (entry.collection === 'streams') document.epoch = newEpoch();
+    batch.push(document);
     batchBytes += line.length;
     if (batch.length >= BATCH_DOCUMENTS || batchBytes >= BATCH_BYTES) await flush();
   }

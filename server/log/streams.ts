@@ -7,6 +7,11 @@ import type { ChangeStore } from './store.ts';
 const MAX_LISTED = 500;
 
 /** The streams themselves: created here, then everything else about them is in their log. */
+/** A stream's epoch names one history of its seqs: a resume point of another epoch replays from the start. */
+export function newEpoch(): string {
+  return randomBytes(6).toString('base64url');
+}
+
 export class Streams {
   constructor(private readonly store: ChangeStore) {}
 
@@ -18,7 +23,7 @@ export class Streams {
       _id: slug,
       title: cleanTitle,
       description: description.replaceAll('\0', '').slice(0, 1000),
-      epoch: randomBytes(6).toString('base64url'),
+      epoch: newEpoch(),
       order,
       createdBy,
       createdAt: new Date(),
