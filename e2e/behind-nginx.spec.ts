@@ -191,3 +191,21 @@ test('per-address limits count the real client address through nginx, and a forg
   expect(refusals.map((refusal) => refusal.address)).toEqual(['127.0.0.2', '127.0.0.2']);
   for (const refusal of refusals) await accessLine(new RegExp(`^127\\.0\\.0\\.2 .*" 429 .* ${refusal.reqId} `));
 });
+
+test('bodies are small through nginx except where a post with photos is published: a big body elsewhere is refused by nginx, unread by Livelog', async () => {
+  const big = 'x'.repeat(1024 * 1024);
+  const login = await api.post(`${nginx.url}/login`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: `name=a&password=${big}` });
+  expect(login.status()).toBe(413);
+  expect(await login.text()).toContain('nginx'); // refused at the edge
+  // Under nginx's bound but over Livelog's for a form: Livelog's own 413 reaches the client.
+  const form = await api.post(`${nginx.url}/login`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, data: `name=a&password=${'x'.repeat(200 * 1024)}` });
+  expect(form.status()).toBe(413);
+  expect(await form.text()).not.toContain('nginx');
+  // A publish may carry 25 MB of photos: nginx passes it on, and Livelog judges it (here: a bad token).
+  const publish = await api.post(`${nginx.url}/api/streams/${s.slug}/posts`, {
+    headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json' },
+    data: JSON.stringify({ body: big }),
+  });
+  expect(publish.status()).toBe(401);
+  expect((await publish.json()).code).toBeTruthy();
+});

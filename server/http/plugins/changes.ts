@@ -1,3 +1,4 @@
+import { trustedProxies, type TrustProxy } from '../../proxy-trust.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
 import type { UserRecord } from '../../auth/types.ts';
 import { RateLimited, UploadsBusy } from '../../errors.ts';
@@ -62,6 +63,8 @@ const timePublish: onResponseHookHandler = async (request, reply) => {
 
 function changeGuards(app: FastifyInstance): ChangeGuards {
   const { config, tokens } = app.livelog;
+  const trustedProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
+  const refuseEarly = (request: FastifyRequest, reply: FastifyReply) => closeAfterRefusal(request, reply, trustedProxy);
 
   const bearer: onRequestHookHandler = async (request, reply) => {
     const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
@@ -135,8 +138,11 @@ export function changerOf(request: FastifyRequest): UserRecord {
 /**
  * A refusal before the body is read closes the connection after the answer: otherwise Node would
  * go on receiving (and discarding) whatever the client keeps sending to keep the connection alive.
+ * Not from a trusted reverse proxy: it has read the body whole already and sends it at once, and a
+ * connection closed under its write turns the answer into its 502; Node discards the body instead.
  */
-function refuseEarly(request: FastifyRequest, reply: FastifyReply): void {
+function closeAfterRefusal(request: FastifyRequest, reply: FastifyReply, trustedProxy: TrustProxy): void {
+  if (trustedProxy(request.socket.remoteAddress ?? '', 0)) return;
   const length = Number(request.headers['content-length'] ?? 0);
   if (length > 0 || request.headers['transfer-encoding']) reply.header('connection', 'close');
 }
