@@ -159,10 +159,10 @@ test('the group prints the first-run banner once', () => {
 test('a worker killed with viewers attached: they reconnect, resume by seq and end equal to the database', async () => {
   const { epoch } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { epoch: string };
   const viewers = Array.from({ length: VIEWERS }, () => viewer(epoch).viewer);
-  const describe = () => JSON.stringify(viewers.map((v) => [v.posts.length, v.viewers, v.reconnects]));
+  const progress = () => JSON.stringify(viewers.map((v) => [v.posts.length, v.viewers, v.reconnects]));
   // Round-robin spreads the viewers over both workers; each counts its own and reads the other's
   // from the database.
-  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `every viewer counting ${VIEWERS}: ${describe()}`);
+  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `every viewer counting ${VIEWERS}: ${progress()}`);
   for (let i = 0; i < 3; i++) await publish(`before ${i}`);
 
   const [victim, survivor] = await workerPids();
@@ -186,10 +186,10 @@ test('a worker killed with viewers attached: they reconnect, resume by seq and e
     5000,
     () => `the 12 posts published: ${stored.length}`,
   );
-  await until(() => viewers.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${describe()}`);
+  await until(() => viewers.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${progress()}`);
   for (const v of viewers) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
   assert.ok(viewers.some((v) => v.reconnects > 0), 'the killed worker held some of the viewers');
-  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${describe()}`);
+  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${progress()}`);
 });
 
 test('the change budget holds across the workers of a group', async () => {

@@ -149,7 +149,6 @@ export class PrimaryQuestions {
         this.pending.delete(id);
         resolve(unanswered);
       }, this.timeoutMs);
-      timer.unref();
       this.pending.set(id, { resolve, timer });
       this.channel.send({ ...question, id, livelog: 'limits' });
     });
