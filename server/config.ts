@@ -31,11 +31,13 @@ const ConfigSchema = Type.Object({
   /** A viewer whose data waits while the kernel takes none of it for this long is cut; it resumes
    *  by seq when it reconnects. */
   LIVELOG_VIEWER_STALL_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 30_000 }),
-  /** Live connections (websocket and SSE) this process holds; past it, 503 with Retry-After.
-   *  Default: 15,000, or less when the open-file limit is lower. */
+  /** Live connections (websocket and SSE) this process holds (each worker of a LIVELOG_WORKERS
+   *  group its own); past it, 503 with Retry-After. Default: 15,000, or less when the open-file
+   *  limit is lower. */
   LIVELOG_MAX_VIEWERS: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-  /** Live connections from one client address; past it, 429. Generous: a stadium's Wi-Fi or a
-   *  mobile carrier puts many people behind one address. */
+  /** Live connections from one client address, per process (each worker of a LIVELOG_WORKERS
+   *  group its own); past it, 429. Generous: a stadium's Wi-Fi or a mobile carrier puts many people
+   *  behind one address. */
   LIVELOG_MAX_VIEWERS_PER_ADDRESS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 500 }),
   /** Stream projections kept in memory; past it, the least recently used one without viewers is
    *  dropped (it is read again from the database when next asked for). */
@@ -45,7 +47,7 @@ const ConfigSchema = Type.Object({
   /** Doorbells kept in the capped collection (LIVELOG_RELAY=mongo); only the last seconds matter. */
   LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000 }),
   /** Changes (posts, edits, pins, deletes, status, authors, purges) one user may make per minute,
-   *  counted together across every route and every token of theirs. */
+   *  counted together across every route and every token of theirs (and every worker). */
   LIVELOG_CHANGES_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 100_000, default: 120 }),
   LIVELOG_PRESENCE_MS: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000 }),
   /** Reverse proxies whose X-Forwarded-For / X-Request-Id are believed: comma-separated addresses or

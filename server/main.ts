@@ -92,7 +92,8 @@ async function servePrimary(config: Config, logger: Logger, opened: OpenedDataba
   const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' } });
   let metrics: MetricsServer | undefined;
   let stopping = false;
-  onStop(logger, 25_000, async () => {
+  // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.
+  onStop(logger, 18_000, async () => {
     stopping = true;
     opened.closing();
     await group.drain();

@@ -11,7 +11,7 @@ import { GroupLimits } from './shared-limits.ts';
 export const SHUTDOWN_MESSAGE = { livelog: 'shutdown' } as const;
 
 /** Bound on a whole drain: past it, the workers still running are killed. */
-const DRAIN_TIMEOUT_MS = 15_000;
+const DRAIN_TIMEOUT_MS = 12_000;
 
 export interface GroupOptions {
   count: number;
