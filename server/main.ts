@@ -72,18 +72,25 @@ async function main(): Promise<void> {
  * gone; the primary replaces a worker that exits while the group runs.
  */
 async function serveWorker(config: Config, logger: Logger): Promise<void> {
-  const opened = await open(config, logger);
-  const app = await listen(config, logger, opened);
-  logger.info({ database: opened.describe }, 'worker is serving');
-  const stop = onStop(logger, 10_000, async () => {
-    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
-    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
-  });
+  // Heard from the start: a drain asked for while this worker still starts must not be lost, or
+  // the primary would wait out its drain timeout for it.
+  let stopAsked: string | undefined;
+  let stop = (reason: string) => {
+    stopAsked ??= reason;
+  };
   process.on('message', (message) => {
     if ((message as { livelog?: string } | null)?.livelog === SHUTDOWN_MESSAGE.livelog) stop('primary');
   });
   // An orphan would hold its viewers with no primary to replace it or stop it: it drains too.
   process.on('disconnect', () => stop('primary gone'));
+  const opened = await open(config, logger);
+  const app = await listen(config, logger, opened);
+  logger.info({ database: opened.describe }, 'worker is serving');
+  stop = onStop(logger, 10_000, async () => {
+    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
+  });
+  if (stopAsked) stop(stopAsked);
 }
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
@@ -110,6 +117,7 @@ async function servePrimary(config: Config, logger: Logger, opened: OpenedDataba
     await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
     process.exit(1);
   }
+  if (stopping) return;
   const url = urlOf(config, address.port);
   logger.info({ url, database: opened.describe, workers: count }, 'livelog is serving');
   printBanner(url, welcome);

@@ -29,6 +29,8 @@ export interface Group {
 
 interface Slot {
   worker?: Worker;
+  /** Its worker listens, so it has its handlers: it drains on our word. */
+  serving: boolean;
   startedAt: number;
   backoff: RestartBackoff;
   restart?: NodeJS.Timeout;
@@ -37,7 +39,7 @@ interface Slot {
 /** Forks the workers; `ready` tells when they all listen. */
 export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
   const limits = new GroupLimits();
-  const slots: Slot[] = Array.from({ length: count }, () => ({ startedAt: 0, backoff: new RestartBackoff() }));
+  const slots: Slot[] = Array.from({ length: count }, (): Slot => ({ serving: false, startedAt: 0, backoff: new RestartBackoff() }));
   let started = false;
   let stopping = false;
 
@@ -52,6 +54,10 @@ export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
     slot.startedAt = Date.now();
     const worker = cluster.fork(workerEnv);
     slot.worker = worker;
+    slot.serving = false;
+    worker.once('listening', () => {
+      slot.serving = slot.worker === worker;
+    });
     // A send to a worker that just died fails here rather than crashing the primary.
     worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'message to a worker failed'));
     if (started) worker.once('listening', () => logger.info({ worker: worker.id, pid: worker.process.pid }, 'replacement worker is serving'));
@@ -69,13 +75,15 @@ export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
   const drain = async () => {
     stopping = true;
     const running: Worker[] = [];
+    const exited: Promise<unknown>[] = [];
     for (const slot of slots) {
       clearTimeout(slot.restart);
-      if (slot.worker && !slot.worker.isDead()) running.push(slot.worker);
-    }
-    const exited = running.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
-    for (const worker of running) {
-      if (worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      const worker = slot.worker;
+      if (!worker || worker.isDead()) continue;
+      running.push(worker);
+      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
+      // One still starting may not hear a message yet: a signal ends it (it serves nobody).
+      if (slot.serving && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
       else worker.process.kill('SIGTERM');
     }
     const force = setTimeout(() => {
