@@ -118,14 +118,14 @@ const ConfigSchema = Type.Object({
       minimum: 1,
       maximum: 1_000_000,
       defaultText: '15,000, or the open-file limit less 1,024 if lower',
-      description: 'live connections (websocket and SSE together) per process; past it, new ones get 503',
+      description: 'live connections (websocket and SSE together) per process (each worker of `LIVELOG_WORKERS` its own); past it, new ones get 503',
     }),
   ),
   LIVELOG_MAX_VIEWERS_PER_ADDRESS: Type.Integer({
     minimum: 1,
     maximum: 1_000_000,
     default: 500,
-    description: 'live connections from one client address; past it, 429',
+    description: 'live connections from one client address, per process (each worker its own); past it, 429',
   }),
   LIVELOG_MAX_OPEN_STREAMS: Type.Integer({
     minimum: 1,

@@ -1,5 +1,8 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
-import pino from 'pino';
+import { availableParallelism } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { buildApp } from './app.ts';
@@ -7,35 +10,123 @@ import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
 import { MongoChangeStore } from './log/mongo-store.ts';
 import { Streams } from './log/streams.ts';
+import { type MetricsServer, servePrimaryMetrics, serveProcessMetrics } from './metrics/serve.ts';
+import { workerCount } from './workers/count.ts';
+import { SHUTDOWN_MESSAGE, startGroup } from './workers/primary.ts';
 
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
-// set), serves, and shuts everything down in order on SIGINT/SIGTERM.
+// set), serves, and shuts everything down in order on SIGINT/SIGTERM. With LIVELOG_WORKERS above
+// one, this process is the primary of a group (workers/primary.ts) and each worker runs this file
+// again as `serveWorker`.
 
 async function main(): Promise<void> {
   let config: Config;
+  let count: number;
   try {
     config = loadConfig();
+    count = cluster.isWorker ? 1 : workerCount(config.LIVELOG_WORKERS, availableParallelism());
   } catch (error) {
     console.error(`livelog: bad configuration: ${(error as Error).message}`);
     process.exit(2);
   }
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'livelog' } });
+  // A worker's lines carry its id (a replacement gets a new one); the primary's say it is the primary.
+  const base = cluster.worker ? { app: 'livelog', worker: cluster.worker.id } : count > 1 ? { app: 'livelog', role: 'primary' } : { app: 'livelog' };
+  const logger = pino({ level: config.LOG_LEVEL, base });
   // Requests' errors are answered by Fastify's error handler, one request at a time. A promise that
   // nobody awaited is a bug to log, not a reason to drop every viewer: the process stays up.
-  if (process.env.LIVELOG_TEST_CHEAP_PASSWORDS === '1') {
+  if (process.env.LIVELOG_TEST_CHEAP_PASSWORDS === '1' && cluster.isPrimary) {
     logger.warn('LIVELOG_TEST_CHEAP_PASSWORDS is set: new passwords are hashed at a test cost; never set it on a real server');
   }
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug: please report it)'));
   // A thrown error nobody caught leaves the process in an unknown state: log it and exit, so the
-  // supervisor (deploy/livelog.service) starts a clean one and viewers resume by seq.
+  // supervisor (deploy/livelog.service, or the primary for a worker) starts a clean one and viewers
+  // resume by seq.
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception: exiting');
     process.exit(1);
   });
 
-  let opened: OpenedDatabase;
+  if (cluster.isWorker) return serveWorker(config, logger);
+  const opened = await open(config, logger);
+  const welcome = await firstRun(opened.database);
+  if (count > 1) return servePrimary(config, logger, opened, welcome, count);
+
+  const app = await listen(config, logger, opened);
+  const address = app.server.address();
+  const url = urlOf(config, typeof address === 'object' && address ? address.port : config.PORT);
+  logger.info({ url, database: opened.describe }, 'livelog is serving');
+  printBanner(url, welcome);
+  const metrics = await serveProcessMetrics(config, logger);
+  onStop(logger, 10_000, async () => {
+    // Before anything else: the same signal may reach FerretDB, and its exit is no crash to heal.
+    opened.closing();
+    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    await metrics?.close().catch((err) => logger.error({ err }, 'closing the metrics server failed'));
+    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
+  });
+}
+
+/**
+ * A worker of a LIVELOG_WORKERS group: the primary gave it the database (MONGODB_URL) and the
+ * shared relay. It drains on the primary's word, on a signal of its own, or when the primary is
+ * gone; the primary replaces a worker that exits while the group runs.
+ */
+async function serveWorker(config: Config, logger: Logger): Promise<void> {
+  // Heard from the start: a drain asked for while this worker still starts must not be lost, or
+  // the primary would wait out its drain timeout for it.
+  let stopAsked: string | undefined;
+  let stop = (reason: string) => {
+    stopAsked ??= reason;
+  };
+  process.on('message', (message) => {
+    if ((message as { livelog?: string } | null)?.livelog === SHUTDOWN_MESSAGE.livelog) stop('primary');
+  });
+  // An orphan would hold its viewers with no primary to replace it or stop it: it drains too.
+  process.on('disconnect', () => stop('primary gone'));
+  const opened = await open(config, logger);
+  const app = await listen(config, logger, opened);
+  logger.info({ database: opened.describe }, 'worker is serving');
+  stop = onStop(logger, 10_000, async () => {
+    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
+    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
+  });
+  if (stopAsked) stop(stopAsked);
+}
+
+/** The primary of a group: the database and the banner once, the workers, and the drain. */
+async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, welcome: Welcome, count: number): Promise<void> {
+  // The shared relay: doorbells and viewer counts go through the database, so they add up.
+  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' } });
+  let metrics: MetricsServer | undefined;
+  let stopping = false;
+  // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.
+  onStop(logger, 18_000, async () => {
+    stopping = true;
+    opened.closing();
+    await group.drain();
+    await metrics?.close().catch((err) => logger.error({ err }, 'closing the metrics server failed'));
+    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
+  });
+  let address: { port: number };
   try {
-    opened = await openDatabase(config, logger);
+    address = await group.ready;
+  } catch (error) {
+    if (stopping) return;
+    logger.fatal({ reason: (error as Error).message }, 'the workers could not start');
+    await group.drain();
+    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
+    process.exit(1);
+  }
+  if (stopping) return;
+  const url = urlOf(config, address.port);
+  logger.info({ url, database: opened.describe, workers: count }, 'livelog is serving');
+  printBanner(url, welcome);
+  metrics = await servePrimaryMetrics(config, logger);
+}
+
+async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
+  try {
+    return await openDatabase(config, logger);
   } catch (error) {
     // One clear line for the person starting it (no stack trace: nothing in it would help them).
     const reason = (error as Error).message;
@@ -43,8 +134,9 @@ async function main(): Promise<void> {
     console.error(`livelog: cannot open the database: ${reason}`);
     process.exit(1);
   }
-  const welcome = await firstRun(opened.database);
+}
 
+async function listen(config: Config, logger: Logger, opened: OpenedDatabase): Promise<FastifyInstance> {
   const app = await buildApp({ config, database: opened.database, logger });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
@@ -53,28 +145,34 @@ async function main(): Promise<void> {
     await opened.close();
     process.exit(1);
   }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.PORT;
-  const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
-  logger.info({ url, database: opened.describe }, 'livelog is serving');
-  printBanner(url, welcome);
+  return app;
+}
 
+function urlOf(config: Config, port: number): string {
+  return `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
+}
+
+/**
+ * Runs `close` once, on SIGINT/SIGTERM or when the returned function is called, then exits 0;
+ * exits 1 if it takes longer than `forceMs`.
+ */
+function onStop(logger: Logger, forceMs: number, close: () => Promise<void>): (reason: string) => void {
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Before anything else: the same signal may reach FerretDB, and its exit is no crash to heal.
-    opened.closing();
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
-    await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
-    clearTimeout(force);
+    logger.info({ signal: reason }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ afterMs: forceMs }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, forceMs).unref();
+    await close();
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return (reason) => void stop(reason);
 }
 
 interface Welcome {

@@ -79,8 +79,8 @@ class FailureCount {
 }
 
 /**
- * Slows password guessing twice over, in this process's memory (with several instances each
- * counts its own share):
+ * Slows password guessing twice over, in this process's memory (a LIVELOG_WORKERS group keeps one,
+ * in its primary: workers/shared-limits.ts; separate instances each count their own share):
  * - per (address, name): after a few failures that pair waits. Someone guessing from elsewhere
  *   cannot lock an author out, and one guesser does not lock out a whole venue.
  * - per address, across names: one address cannot try endless names. A venue behind one address

@@ -6,6 +6,8 @@ import { runningEmbeddedDatabase, startEmbeddedDatabase, type EmbeddedDatabase }
 
 export interface OpenedDatabase {
   database: Database;
+  /** Where to reach it: what the workers of a LIVELOG_WORKERS group connect to. */
+  url: string;
   /** Which database this is, in words, for messages; never contains a password. */
   describe: string;
   /** A clean shutdown has begun: an embedded FerretDB exiting now is not restarted. */
@@ -44,6 +46,7 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
   }
   return {
     database,
+    url,
     describe,
     closing: () => embedded?.holdRestarts(),
     async close() {

@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import multipart from '@fastify/multipart';
 import { PhotosNotAccepted, UploadTooLarge } from '../../errors.ts';
 import { MAX_PHOTOS_PER_POST, MAX_UPLOAD_BYTES } from '../../media/images.ts';
+import { changeBudgetStore } from '../../workers/shared-limits.ts';
 
 /** All the photos of one request together. Less than four full-size ones (a phone photo is a few
  *  MB), so that LIVELOG_MAX_UPLOADS slots times this is what uploads can hold in memory at worst. */
@@ -79,5 +80,6 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     },
   });
   // Only changes are limited (one budget per user, plugins/changes.ts): reading is never limited.
-  await app.register(rateLimit, { global: false });
+  // The workers of a LIVELOG_WORKERS group count in their primary, so the budget is the group's.
+  await app.register(rateLimit, { global: false, store: changeBudgetStore() });
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../../render/views.ts';
-import { LoginThrottle } from '../../auth/login-throttle.ts';
+import { loginGate } from '../../workers/shared-limits.ts';
 import { safeNext } from '../../auth/login-next.ts';
 import { BUSY_RETRY_AFTER_S } from '../../auth/password-checks.ts';
 import { PasswordChecksBusy } from '../../errors.ts';
@@ -20,7 +20,8 @@ const LoginBody = Type.Object({
 });
 
 export async function authRoutes(app: FastifyInstance): Promise<void> {
-  const throttle = new LoginThrottle();
+  // One throttle for the whole LIVELOG_WORKERS group, if there is one (see workers/shared-limits.ts).
+  const throttle = loginGate();
 
   app.get<{ Querystring: Static<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (request, reply) => {
     const csrfToken = reply.generateCsrf();
@@ -42,7 +43,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
           .type('text/html; charset=utf-8')
           .send(renderView('login', { title: 'Log in', user: null, csrfToken: reply.generateCsrf(), next, name, error }));
       };
-      const wait = throttle.check(request.ip, name, knownBrowserFor(request, name));
+      const wait = await throttle.check(request.ip, name, knownBrowserFor(request, name));
       if (wait) {
         request.log.info({ name, retryAfter: wait.retryAfterSeconds }, 'login throttled');
         return loginPage(429, wait.message, wait.retryAfterSeconds);

@@ -1,0 +1,118 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import { RestartBackoff } from '../db/embedded/restart-backoff.ts';
+import { GroupLimits } from './shared-limits.ts';
+
+// The primary of a LIVELOG_WORKERS group: it holds the database (started once, here), forks the
+// workers that serve the port, replaces one that dies, counts the group's per-user limits, and on
+// SIGTERM/SIGINT drains every worker before it stops the database. It serves no HTTP itself.
+
+/** What the primary tells a worker: drain and exit (the same as a SIGTERM to a single process). */
+export const SHUTDOWN_MESSAGE = { livelog: 'shutdown' } as const;
+
+/** Bound on a whole drain: past it, the workers still running are killed. */
+const DRAIN_TIMEOUT_MS = 12_000;
+
+export interface GroupOptions {
+  count: number;
+  logger: Logger;
+  /** Added to each worker's environment. */
+  workerEnv: NodeJS.ProcessEnv;
+}
+
+export interface Group {
+  /** Where the workers listen, once every one does; rejected if one exits before that. */
+  ready: Promise<{ address: string; port: number }>;
+  /** Drains every worker; resolves once all have exited (or were killed after the drain timeout). */
+  drain(): Promise<void>;
+}
+
+interface Slot {
+  worker?: Worker;
+  /** Its worker listens, so it has its handlers: it drains on our word. */
+  serving: boolean;
+  startedAt: number;
+  backoff: RestartBackoff;
+  restart?: NodeJS.Timeout;
+}
+
+/** Forks the workers; `ready` tells when they all listen. */
+export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
+  const limits = new GroupLimits();
+  const slots: Slot[] = Array.from({ length: count }, (): Slot => ({ serving: false, startedAt: 0, backoff: new RestartBackoff() }));
+  let started = false;
+  let stopping = false;
+
+  cluster.on('message', (worker, message) => {
+    limits.handle(worker.id, message, (answer) => {
+      if (worker.isConnected()) worker.send(answer);
+    });
+  });
+
+  const fork = (slot: Slot) => {
+    slot.restart = undefined;
+    slot.startedAt = Date.now();
+    const worker = cluster.fork(workerEnv);
+    slot.worker = worker;
+    slot.serving = false;
+    worker.once('listening', () => {
+      slot.serving = slot.worker === worker;
+    });
+    // A send to a worker that just died fails here rather than crashing the primary.
+    worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'message to a worker failed'));
+    if (started) worker.once('listening', () => logger.info({ worker: worker.id, pid: worker.process.pid }, 'replacement worker is serving'));
+    worker.once('exit', (code, signal) => {
+      limits.workerGone(worker.id);
+      if (slot.worker === worker) slot.worker = undefined;
+      if (stopping || !started) return;
+      const restartInMs = slot.backoff.next(Date.now() - slot.startedAt);
+      // An unexpected exit: its viewers reconnect to the other workers and resume by seq.
+      logger.error({ worker: worker.id, pid: worker.process.pid, code, signal, restartInMs, attempt: slot.backoff.attempt }, 'worker exited; starting another');
+      slot.restart = setTimeout(() => fork(slot), restartInMs);
+    });
+  };
+
+  const drain = async () => {
+    stopping = true;
+    const running: Worker[] = [];
+    const exited: Promise<unknown>[] = [];
+    for (const slot of slots) {
+      clearTimeout(slot.restart);
+      const worker = slot.worker;
+      if (!worker || worker.isDead()) continue;
+      running.push(worker);
+      exited.push(new Promise((resolve) => worker.once('exit', resolve)));
+      // One still starting may not hear a message yet: a signal ends it (it serves nobody).
+      if (slot.serving && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
+      else worker.process.kill('SIGTERM');
+    }
+    const force = setTimeout(() => {
+      logger.error({ workers: running.filter((w) => !w.isDead()).map((w) => w.id) }, 'workers did not drain in time: killing them');
+      for (const worker of running) if (!worker.isDead()) worker.process.kill('SIGKILL');
+    }, DRAIN_TIMEOUT_MS);
+    await Promise.all(exited);
+    clearTimeout(force);
+  };
+
+  const ready = new Promise<{ address: string; port: number }>((resolve, reject) => {
+    let listening = 0;
+    const onListening = (_worker: Worker, address: { address: string; port: number }) => {
+      if (++listening < count) return;
+      started = true;
+      cluster.off('listening', onListening);
+      cluster.off('exit', onEarlyExit);
+      resolve(address);
+    };
+    // A worker that cannot start (port taken, database unreachable) would fail the same way again:
+    // the group does not start, rather than loop. It has said why on stderr.
+    const onEarlyExit = (worker: Worker, code: number | null, signal: string | null) => {
+      cluster.off('listening', onListening);
+      cluster.off('exit', onEarlyExit);
+      reject(new Error(`worker ${worker.id} exited with ${signal ?? code} while starting`));
+    };
+    cluster.on('listening', onListening);
+    cluster.on('exit', onEarlyExit);
+  });
+  for (const slot of slots) fork(slot);
+  return { ready, drain };
+}

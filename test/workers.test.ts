@@ -1,0 +1,218 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import WebSocket from 'ws';
+import { LiveConnection, type OpenLink } from '../client/connection.ts';
+import type { ChangeFrame } from '../shared/protocol.ts';
+import { type ServerProcess, startServerProcess } from './fixtures/server-process.ts';
+import { isAlive } from '../server/db/embedded/running-record.ts';
+
+// LIVELOG_WORKERS=2 as people run it: one primary with its embedded FerretDB and two workers on one
+// port. A worker is killed under its viewers; they reconnect with the page's own connection code
+// and resume by seq, while an author keeps publishing.
+
+const BUDGET = 30;
+const VIEWERS = 20;
+let dataDir: string;
+let server: ServerProcess;
+let adminToken: string;
+let limitedToken: string;
+
+const env = (): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = {
+    ...process.env,
+    LIVELOG_DATA: dataDir,
+    PORT: '3311',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    LIVELOG_WORKERS: '2',
+    LIVELOG_PRESENCE_MS: '300',
+    LIVELOG_CHANGES_PER_MINUTE: String(BUDGET),
+  };
+  delete e.MONGODB_URL;
+  return e;
+};
+
+const cli = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', ...args], { env: env() })).stdout.trim();
+
+async function until(condition: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`${what()} within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The group's workers: the primary's children that run Livelog (FerretDB and esbuild are too). */
+async function workerPids(): Promise<number[]> {
+  const { stdout } = await promisify(execFile)('ps', ['-o', 'pid=,args=', '--ppid', String(server.child.pid)]);
+  return stdout
+    .split('\n')
+    .filter((line) => line.includes('server/main.ts'))
+    .map((line) => Number.parseInt(line, 10));
+}
+
+/** A request on a connection of its own: round-robin hands each to the next worker. */
+function post(url: string, token: string, body: string, key?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify({ body });
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) };
+    const req = request(`http://${server.address}${url}`, { method: 'POST', agent: false, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    // A connection handed to a worker as it is killed is never answered: give up and retry.
+    req.setTimeout(3000, () => req.destroy(new Error('no answer')));
+    req.end(payload);
+  });
+}
+
+/** Publishes one post, retrying with the same key through a worker's death, as a device would. */
+async function publish(body: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const status = await post('/api/streams/welcome/posts', adminToken, body, `post-${body.replaceAll(' ', '-')}`).catch(() => 0);
+    if (status === 201) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`could not publish "${body}"`);
+}
+
+interface Viewer {
+  posts: string[];
+  viewers: number;
+  reconnects: number;
+}
+
+let stopped = false;
+const sockets = new Set<WebSocket>();
+/** The page's own connection (client/connection.ts) over a websocket from `ws`, with real timers. */
+function viewer(epoch: string): { viewer: Viewer; connection: LiveConnection } {
+  const seen: Viewer = { posts: [], viewers: 0, reconnects: 0 };
+  const open: OpenLink = (_kind, since, events) => {
+    if (stopped) return { close: () => {} };
+    const socket = new WebSocket(`ws://${server.address}/s/welcome/live?since=${since}`);
+    sockets.add(socket);
+    socket.on('open', () => events.opened());
+    socket.on('message', (data) => events.message(String(data)));
+    socket.on('error', () => {}); // 'close' follows
+    socket.on('close', (code) => {
+      sockets.delete(socket);
+      events.closed(code);
+    });
+    return { close: () => socket.terminate() };
+  };
+  const connection = new LiveConnection(
+    epoch,
+    0,
+    open,
+    {
+      state: (state) => {
+        if (state === 'reconnecting') seen.reconnects++;
+      },
+      status: () => {},
+      change: (frame: ChangeFrame) => {
+        if (frame.t === 'post') seen.posts.push(frame.id);
+      },
+      viewers: (n) => {
+        seen.viewers = n;
+      },
+      epochChanged: () => assert.fail('the epoch changed'),
+    },
+    { setTimeout: (run, ms) => +setTimeout(run, ms), clearTimeout: (id) => clearTimeout(id), random: Math.random },
+  );
+  connection.connect();
+  return { viewer: seen, connection };
+}
+
+before(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-workers-'));
+  server = await startServerProcess({ env: env(), captureLog: true });
+  [adminToken, limitedToken] = await Promise.all([
+    cli('token', 'create', 'admin'),
+    cli('user', 'add', 'limited', '--password', 'violet harbour quantum seventy').then(() => cli('token', 'create', 'limited')),
+  ]);
+});
+
+after(async () => {
+  stopped = true;
+  for (const socket of sockets) socket.terminate();
+  if (server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill('SIGKILL');
+    await new Promise((resolve) => server.child.once('exit', resolve));
+  }
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+test('the group prints the first-run banner once', () => {
+  assert.equal(server.banner().match(/Livelog is running at/g)?.length, 1);
+  assert.equal(server.banner().match(/password "/g)?.length, 1);
+  assert.equal(server.log().match(/"msg":"embedded database started"/g)?.length, 1, 'one FerretDB, started by the primary');
+});
+
+test('a worker killed with viewers attached: they reconnect, resume by seq and end equal to the database', async () => {
+  const { epoch } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { epoch: string };
+  const viewers = Array.from({ length: VIEWERS }, () => viewer(epoch).viewer);
+  const progress = () => JSON.stringify(viewers.map((v) => [v.posts.length, v.viewers, v.reconnects]));
+  // Round-robin spreads the viewers over both workers; each counts its own and reads the other's
+  // from the database.
+  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `every viewer counting ${VIEWERS}: ${progress()}`);
+  for (let i = 0; i < 3; i++) await publish(`before ${i}`);
+
+  const [victim, survivor] = await workerPids();
+  assert.ok(victim && survivor, 'two workers');
+  process.kill(victim, 'SIGKILL');
+  const during = Array.from({ length: 6 }, (_, i) => publish(`during ${i}`));
+  await Promise.all(during);
+  await until(async () => (await workerPids()).filter((pid) => pid !== victim).length === 2, 15_000, () => 'a replacement worker');
+  await until(() => server.log().includes('"msg":"replacement worker is serving"'), 5000, () => 'the replacement says it serves');
+  assert.match(server.log(), /"worker":\d+,"pid":\d+,"code":null,"signal":"SIGKILL".*"msg":"worker exited; starting another"/);
+  for (let i = 0; i < 3; i++) await publish(`after ${i}`);
+
+  // The worker answering may hear of the last post by doorbell a moment after another stored it.
+  let stored: string[] = [];
+  await until(
+    async () => {
+      const { posts } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { posts: { id: string }[] };
+      stored = posts.map((p) => p.id);
+      return stored.length === 12;
+    },
+    5000,
+    () => `the 12 posts published: ${stored.length}`,
+  );
+  await until(() => viewers.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${progress()}`);
+  for (const v of viewers) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
+  assert.ok(viewers.some((v) => v.reconnects > 0), 'the killed worker held some of the viewers');
+  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${progress()}`);
+});
+
+test('the change budget holds across the workers of a group', async () => {
+  // A user who is no author: each change is refused (403) but spends the budget before that.
+  const statuses = [];
+  for (let i = 0; i < BUDGET + 6; i++) statuses.push(await post('/api/streams/welcome/posts', limitedToken, `try ${i}`));
+  assert.equal(statuses.filter((s) => s === 403).length, BUDGET, `${statuses}`);
+  assert.equal(statuses.filter((s) => s === 429).length, 6);
+  // Each request came on a connection of its own: both workers took some.
+  const workersAnswering = new Set(
+    server
+      .log()
+      .split('\n')
+      .filter((line) => line.includes('"statusCode":429'))
+      .map((line) => JSON.parse(line).worker),
+  );
+  assert.equal(workersAnswering.size, 2, 'refusals came from both workers');
+});
+
+test('SIGTERM drains every worker, stops FerretDB and exits 0', async () => {
+  stopped = true;
+  const pids = await workerPids();
+  const { ferretdbPid } = JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8'));
+  assert.equal(await server.stop(), 0);
+  for (const pid of [...pids, ferretdbPid]) assert.equal(isAlive(pid), false, `${pid} is gone`);
+});
