@@ -6,13 +6,19 @@ import { trustedProxies } from './proxy-trust.ts';
 const EMBED_ORIGIN = String.raw`(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)`;
 const EMBED_ORIGINS_PATTERN = String.raw`^\s*${EMBED_ORIGIN}(\s+${EMBED_ORIGIN})*\s*$`;
 
+/** A host name or an IPv4/IPv6 address to listen on. */
+const HOST_PATTERN = String.raw`^([0-9A-Fa-f:.]+|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)$`;
+
+/** Pressure limits below these would refuse every request of a healthy process; 0 turns one off. */
+const PRESSURE_FLOORS = { LIVELOG_MAX_EVENT_LOOP_DELAY_MS: 50, LIVELOG_MAX_HEAP_MB: 64, LIVELOG_MAX_RSS_MB: 128 } as const;
+
 // Every setting Livelog reads from the environment, checked once at start: a bad value stops the
 // process with a message naming it, instead of failing later in the middle of an event. Each one's
 // `description` is its line in the README's configuration table (scripts/config-table.ts writes
 // it; a unit test fails when they differ); `defaultText` says a default that is computed at start.
 const ConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: 'HTTP port' }),
-  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address to listen on (`0.0.0.0` to serve a network)' }),
+  HOST: Type.String({ pattern: HOST_PATTERN, default: '127.0.0.1', description: 'address to listen on (`0.0.0.0` to serve a network)' }),
   MONGODB_URL: Type.Optional(
     Type.String({ pattern: '^mongodb(\\+srv)?://', description: 'a MongoDB (6+) or FerretDB to use; unset starts the embedded FerretDB' }),
   ),
@@ -173,7 +179,7 @@ const ConfigSchema = Type.Object({
       description: 'port of the Prometheus metrics endpoint (`GET /metrics`); unset: no metrics; never the public port',
     }),
   ),
-  LIVELOG_METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the metrics endpoint listens on' }),
+  LIVELOG_METRICS_HOST: Type.String({ pattern: HOST_PATTERN, default: '127.0.0.1', description: 'address the metrics endpoint listens on' }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -183,6 +189,11 @@ export const CONFIG_SCHEMA = ConfigSchema;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  // Ajv would read 0x10 or 3e3 as numbers: a number setting is written in plain digits.
+  for (const [name, property] of Object.entries(ConfigSchema.properties)) {
+    const value = cleaned[name];
+    if (property.type === 'integer' && value !== undefined && !/^\d{1,10}$/.test(value)) throw new Error(`${name} must be a whole number in digits (got "${value.slice(0, 40)}")`);
+  }
   // defaultText is an annotation for the README's table, made known so that strict Ajv accepts it.
   const config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false, ajv: { customOptions: (ajv) => ajv.addKeyword('defaultText') } });
   // Checked here, not when the server is built, so that a bad list stops the start naming it.
@@ -191,5 +202,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     throw new Error(`LIVELOG_TRUST_PROXY: ${(error as Error).message} (expected addresses or CIDRs, comma-separated, or loopback)`);
   }
+  if (config.LIVELOG_PUBLIC_URL !== undefined) checkPublicUrl(config.LIVELOG_PUBLIC_URL);
+  if (config.LIVELOG_METRICS_PORT !== undefined && config.LIVELOG_METRICS_PORT === config.PORT) {
+    throw new Error('LIVELOG_METRICS_PORT must differ from PORT: metrics are never served on the public port');
+  }
+  for (const [name, floor] of Object.entries(PRESSURE_FLOORS)) {
+    const value = config[name as keyof typeof PRESSURE_FLOORS];
+    if (value !== undefined && value !== 0 && value < floor) throw new Error(`${name} must be 0 (off) or at least ${floor} (got ${value})`);
+  }
   return config;
+}
+
+/** Links and cookies are built from it: an origin with an optional path, nothing else. */
+function checkPublicUrl(value: string): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`LIVELOG_PUBLIC_URL is not a URL: "${value.slice(0, 80)}"`);
+  }
+  if (url.search || url.hash || url.username || url.password || value.includes('?') || value.includes('#')) {
+    throw new Error('LIVELOG_PUBLIC_URL must be like https://live.example.org (no query, fragment or user name)');
+  }
 }

@@ -14,7 +14,8 @@ import { isAlive } from '../server/db/embedded/running-record.ts';
 const dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-server-test-'));
 after(() => rm(dataDir, { recursive: true, force: true }));
 
-const env: NodeJS.ProcessEnv = { ...process.env, LIVELOG_DATA: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+const METRICS_PORT = 3281;
+const env: NodeJS.ProcessEnv = { ...process.env, LIVELOG_DATA: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LIVELOG_METRICS_PORT: String(METRICS_PORT) };
 delete env.MONGODB_URL;
 
 async function startServer(): Promise<Omit<ServerProcess, 'banner'> & { banner: string }> {
@@ -36,6 +37,11 @@ test('the embedded database starts with the server, keeps posts across a restart
     body: JSON.stringify({ body: 'survives a restart' }),
   });
   assert.equal(published.status, 201);
+  // Metrics on their own port, not on the public one.
+  const metrics = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
+  assert.match(metrics, /^livelog_changes_total\{kind="post"\} 1$/m);
+  assert.match(metrics, /^nodejs_eventloop_lag_seconds /m);
+  assert.equal((await fetch(`${first.url}metrics`)).status, 404);
 
   const { ferretdbPid } = JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8'));
   assert.ok(isAlive(ferretdbPid));
@@ -55,5 +61,5 @@ test('the embedded database starts with the server, keeps posts across a restart
 test('a bad setting stops the start with one line naming it', async () => {
   const result = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...env, PORT: 'eighty' } }).catch((e) => e);
   assert.equal(result.code, 2);
-  assert.equal(result.stderr.trim(), 'livelog: bad configuration: env/PORT must be integer');
+  assert.equal(result.stderr.trim(), 'livelog: bad configuration: PORT must be a whole number in digits (got "eighty")');
 });

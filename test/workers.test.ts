@@ -31,6 +31,7 @@ const env = (): NodeJS.ProcessEnv => {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     LIVELOG_WORKERS: '2',
+    LIVELOG_METRICS_PORT: '3312',
     LIVELOG_PRESENCE_MS: '300',
     LIVELOG_CHANGES_PER_MINUTE: String(BUDGET),
   };
@@ -190,6 +191,13 @@ test('a worker killed with viewers attached: they reconnect, resume by seq and e
   for (const v of viewers) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
   assert.ok(viewers.some((v) => v.reconnects > 0), 'the killed worker held some of the viewers');
   await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${progress()}`);
+
+  // One scrape of the primary shows the whole group: the viewers of both workers added up.
+  const metrics = await (await fetch('http://127.0.0.1:3312/metrics')).text();
+  const viewerSeries = [...metrics.matchAll(/^livelog_viewers\{[^}]*stream="welcome"[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
+  assert.equal(viewerSeries.reduce((a, b) => a + b, 0), VIEWERS, metrics.split('\n').filter((l) => l.startsWith('livelog_viewers')).join('\n'));
+  assert.match(metrics, /^livelog_changes_total\{kind="post"\} [1-9]\d*$/m);
+  assert.equal((await fetch(`${server.url}metrics`)).status, 404, 'never on the public port');
 });
 
 test('the change budget holds across the workers of a group', async () => {

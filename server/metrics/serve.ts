@@ -48,7 +48,10 @@ async function listen(config: Config, logger: Logger, exposition: Exposition): P
   const port = config.LIVELOG_METRICS_PORT;
   // Whoever reaches the public port must never read the server's insides.
   if (port === config.PORT) throw new Error(`LIVELOG_METRICS_PORT must not be the public PORT (${port})`);
-  const server = createServer({ requestTimeout: SCRAPE_TIMEOUT_MS, headersTimeout: 5000, keepAliveTimeout: 5000 }, (request, response) => {
+  // A scraper sends its request at once: a connection that holds back its headers holds one of the
+  // few places (MAX_CONNECTIONS) and is cut within a second (checked twice a second).
+  const timeouts = { requestTimeout: SCRAPE_TIMEOUT_MS, headersTimeout: 1000, keepAliveTimeout: 1000, connectionsCheckingInterval: 500 };
+  const server = createServer(timeouts, (request, response) => {
     const path = request.url?.split('?', 1)[0];
     if ((request.method !== 'GET' && request.method !== 'HEAD') || path !== '/metrics') {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('Not found: GET /metrics\n');
