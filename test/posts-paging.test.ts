@@ -99,3 +99,24 @@ test('following next to the end gives what one read gives, with edits, deletes a
   assert.equal(held.has(ids[11]!), false, 'deleted posts are gone');
   assert.equal(held.size, 250 - 8 + 4);
 });
+
+test('a page also stops at about a megabyte of JSON, so long posts come in more pages, and following next still gives them all', async () => {
+  const head = projection.head;
+  const long = 'a long post '.repeat(800); // about 9.6 KB, twice that with its HTML
+  const added: string[] = [];
+  for (let i = 0; i < 120; i++) added.push((await publishPost(projection, { actor, body: `${i} ${long}`, key: `long-${i}` })).record.postId!);
+  const seen: string[] = [];
+  let since = String(head);
+  let pages = 0;
+  for (;;) {
+    const response = await t.app.inject(`/api/streams/${t.slug}/posts?since=${since}&limit=1000`);
+    assert.ok(response.body.length < 1.1 * 1024 * 1024, `page ${pages}: ${response.body.length} bytes`);
+    const page = response.json() as Page;
+    seen.push(...page.posts.map((entry) => entry.id));
+    pages++;
+    if (page.next === null) break;
+    since = page.next;
+  }
+  assert.ok(pages >= 2, `${pages} pages`);
+  assert.deepEqual(seen, added);
+});

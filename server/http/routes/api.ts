@@ -15,6 +15,9 @@ import { changerOf, guardChanges } from '../plugins/changes.ts';
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
 const DEFAULT_PAGE_ENTRIES = 100;
 const MAX_PAGE_ENTRIES = 1000;
+/** And about this many bytes of JSON: a thousand long posts would otherwise make one anonymous
+ *  request cost tens of megabytes and most of a second. A page holds at least one entry. */
+const MAX_PAGE_BYTES = 1024 * 1024;
 
 // The HTTP API for scripts and devices. Bearer tokens only: it never reads cookies, so a page on
 // another site cannot make a logged-in browser publish (no CSRF surface).
@@ -107,16 +110,23 @@ async function apiReadRoutes(app: FastifyInstance): Promise<void> {
       const after = replayAfter(point, projection);
       // The stream's own status is the top-level `status`, so it takes no place in a page.
       const changes = projection.changesSince(after).filter((latest): latest is Exclude<CurrentState, { kind: 'status' }> => latest.kind !== 'status');
-      const page = changes.slice(0, limit);
-      const last = page.at(-1);
+      const posts: ReturnType<typeof latestJson>[] = [];
+      let bytes = 0;
+      for (const latest of changes) {
+        if (posts.length === limit || (posts.length > 0 && bytes >= MAX_PAGE_BYTES)) break;
+        const entry = latestJson(latest, projection.slug);
+        bytes += JSON.stringify(entry).length;
+        posts.push(entry);
+      }
+      const last = posts.at(-1);
       return {
         stream: projection.slug,
         epoch: projection.stream.epoch,
         seq: projection.head,
         status: projection.status.status,
         since: after,
-        posts: page.map((latest) => latestJson(latest, projection.slug)),
-        next: changes.length > limit && last ? `${projection.stream.epoch}.${last.seq}` : null,
+        posts,
+        next: changes.length > posts.length && last ? `${projection.stream.epoch}.${last.seq}` : null,
       };
     },
   );
