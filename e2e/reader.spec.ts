@@ -45,6 +45,7 @@ for (const width of [1280, 375]) {
       await page.addInitScript(() => delete (Navigator.prototype as { share?: unknown }).share);
       const post = await publish(page, `Pit stop (${width})`);
       await page.goto(`/s/${s.slug}`);
+      await expect(page.locator('#live-status')).toHaveAttribute('data-state', 'live'); // the page's script runs
       const share = page.locator(`#post-${post.id} button.share`);
       await share.click();
       await expect(page.locator(`#post-${post.id} [role=status]`)).toHaveText('Link copied');
