@@ -133,7 +133,9 @@ try {
         break;
       }
       case 'token list': {
-        for (const t of await tokens.list()) {
+        const all = await tokens.list();
+        if (all.length === 0) process.stderr.write('no API tokens (create one with: npm run livelog -- token create NAME)\n');
+        for (const t of all) {
           const used = t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used';
           console.log(`${t.id}  ${t.user}  "${t.name}"  ${t.stream ? `stream ${t.stream}` : 'all streams'}  ${used}`);
         }
