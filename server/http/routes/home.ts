@@ -10,8 +10,6 @@ import { sessionUser } from '../plugins/sessions.ts';
 const HOME_STREAMS = 50;
 /** Projections loaded at once for the home page: a cold start must not read fifty logs together. */
 const LOAD_CONCURRENCY = 4;
-/** Posts looked at for the last update: pinned posts come first, so look past a few of them. */
-const RECENT_POSTS = 8;
 
 const FAVICON = readFileSync(fileURLToPath(new URL('../../../client/favicon.svg', import.meta.url)));
 
@@ -52,11 +50,11 @@ async function summarise(projections: Projections, streams: StreamRecord[]): Pro
 async function summary(projections: Projections, stream: StreamRecord): Promise<StreamSummary> {
   const projection = await projections.get(stream._id).catch(() => null);
   if (!projection) return { stream };
-  const times = projection.page(RECENT_POSTS).map(({ post }) => (post.editedAt ?? post.createdAt).getTime());
   return {
     stream,
     status: projection.status.status,
     posts: projection.postCount,
-    lastUpdate: times.length ? new Date(Math.max(...times)) : undefined,
+    // The stream's last change, as its page's "Last updated" says; kept by the fold, not sorted out per request.
+    lastUpdate: projection.updatedAt,
   };
 }
