@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ferretdbBinary } from './embedded/binary.ts';
 import { makePrivate, socketPlace } from './embedded/data-folder.ts';
-import { runningRecordFile, stopOrphan } from './embedded/running-record.ts';
+import { claimDataFolder, runningRecordFile, stopOrphan } from './embedded/running-record.ts';
 import { Supervisor } from './embedded/supervisor.ts';
 
 export { runningEmbeddedDatabase } from './embedded/running-record.ts';
@@ -44,7 +44,13 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   await makePrivate(dataDir, [sqliteDir, stateDir, recordFile], logger);
   await mkdir(sqliteDir, { recursive: true, mode: 0o700 });
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
-  await stopOrphan(recordFile, logger);
+  const release = await claimDataFolder(dataDir);
+  try {
+    await stopOrphan(recordFile, logger);
+  } catch (error) {
+    await release();
+    throw error;
+  }
   const { socketPath, socketDir } = await socketPlace(dataDir);
   const url = `mongodb://${encodeURIComponent(socketPath)}/`;
   const backend = options.postgresqlUrl
@@ -68,6 +74,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   } catch (error) {
     await supervisor.stop();
     if (socketDir) await rm(socketDir, { recursive: true, force: true });
+    await release();
     throw error;
   }
   logger.info({ url, backend: options.postgresqlUrl ? 'postgresql' : 'sqlite', dataDir }, 'embedded database started');
@@ -79,6 +86,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
       await supervisor.stop();
       await rm(recordFile, { force: true });
       await rm(socketDir ?? socketPath, { recursive: true, force: true });
+      await release();
     },
   };
 }

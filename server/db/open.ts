@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from './database.ts';
 import { runningEmbeddedDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
+import { DataFolderTaken } from './embedded/running-record.ts';
 
 export interface OpenedDatabase {
   database: Database;
@@ -32,9 +33,16 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
       url = running;
       describe = `the embedded FerretDB of the Livelog server running on ${dataDir}`;
     } else {
-      embedded = await startEmbeddedDatabase({ dataDir, logger });
-      url = embedded.url;
-      describe = `an embedded FerretDB of its own on the files in ${dataDir}`;
+      try {
+        embedded = await startEmbeddedDatabase({ dataDir, logger });
+        url = embedded.url;
+        describe = `an embedded FerretDB of its own on the files in ${dataDir}`;
+      } catch (error) {
+        // Another process is starting one on this folder right now: use it once it serves.
+        if (!(error instanceof DataFolderTaken)) throw error;
+        url = await startedElsewhere(dataDir, error);
+        describe = `the embedded FerretDB of the Livelog process ${error.pid} on ${dataDir}`;
+      }
     }
   }
   let database: Database;
@@ -55,6 +63,19 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
       await embedded?.stop();
     },
   };
+}
+
+/** How long to wait for another process's embedded database to start (a first build takes minutes, but that happens in set-up). */
+const OTHER_START_WAIT_MS = 60_000;
+
+async function startedElsewhere(dataDir: string, taken: DataFolderTaken): Promise<string> {
+  const deadline = Date.now() + OTHER_START_WAIT_MS;
+  while (Date.now() < deadline) {
+    const running = await runningEmbeddedDatabase(dataDir);
+    if (running) return running;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw taken;
 }
 
 /** The servers a MongoDB URL names, without the user name and password it may carry. */

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { isPrivateSocketDir, writePrivateFile } from './data-folder.ts';
@@ -17,6 +17,38 @@ export interface RunningRecord {
 }
 
 export const runningRecordFile = (dataDir: string): string => path.join(dataDir, 'ferretdb.json');
+const claimFile = (dataDir: string): string => path.join(dataDir, 'ferretdb.lock');
+
+/** Another Livelog process is starting or serving the embedded database on this data folder. */
+export class DataFolderTaken extends EmbeddedDatabaseError {
+  constructor(readonly pid: number) {
+    super(`another Livelog process (pid ${pid}) is starting or serving the embedded database on this data folder; stop it or set MONGODB_URL`);
+  }
+}
+
+/**
+ * Claims the data folder before its FerretDB starts, atomically (O_EXCL): two processes starting at
+ * once (a server and a command-line tool, say) would otherwise each start a FerretDB on the same
+ * SQLite files, and one of them would serve stale reads. A claim whose process is gone is taken over.
+ * Returns the release.
+ */
+export async function claimDataFolder(dataDir: string): Promise<() => Promise<void>> {
+  const file = claimFile(dataDir);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(file, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+    if (holder > 0 && isAlive(holder)) throw new DataFolderTaken(holder);
+    await rm(file, { force: true }); // left by a process that is gone (or half-written: retry)
+  }
+  throw new EmbeddedDatabaseError(`cannot claim ${file}; remove it if no Livelog runs on this folder`);
+}
 
 export async function writeRunningRecord(file: string, record: RunningRecord): Promise<void> {
   await writePrivateFile(file, JSON.stringify(record));
