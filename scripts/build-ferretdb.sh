@@ -19,6 +19,12 @@ if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -F "$version" >/dev/null
 fi
 
 command -v go >/dev/null || { say "Go is needed to build FerretDB $version, and 'go' is not on PATH"; exit 1; }
+# FerretDB v1.24's go.mod asks for Go 1.24; Debian bookworm's golang-go is 1.19, which cannot fetch a newer toolchain.
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+if ! [ "$go_minor" -ge 24 ] 2>/dev/null; then
+  say "Go 1.24 or newer is needed to build FerretDB $version (found $(go env GOVERSION)); see https://go.dev/dl/"
+  exit 1
+fi
 
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT

@@ -1,5 +1,5 @@
 import { envSchema } from 'env-schema';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { trustedProxies } from './proxy-trust.ts';
 
 /** `*` or origins (scheme://host[:port]), space-separated: nothing that could end the CSP directive. */
@@ -195,7 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (property.type === 'integer' && value !== undefined && !/^\d{1,10}$/.test(value)) throw new Error(`${name} must be a whole number in digits (got "${value.slice(0, 40)}")`);
   }
   // defaultText is an annotation for the README's table, made known so that strict Ajv accepts it.
-  const config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false, ajv: { customOptions: (ajv) => ajv.addKeyword('defaultText') } });
+  let config: Config;
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data: cleaned, dotenv: false, ajv: { customOptions: (ajv) => ajv.addKeyword('defaultText') } });
+  } catch (error) {
+    throw new Error(plainConfigError((error as Error).message, cleaned));
+  }
   // Checked here, not when the server is built, so that a bad list stops the start naming it.
   try {
     trustedProxies(config.LIVELOG_TRUST_PROXY);
@@ -224,4 +229,20 @@ function checkPublicUrl(value: string): void {
   if (url.search || url.hash || url.username || url.password || value.includes('?') || value.includes('#')) {
     throw new Error('LIVELOG_PUBLIC_URL must be like https://live.example.org (no query, fragment or user name)');
   }
+}
+
+/** Ajv's "env/LOG_LEVEL must be equal to constant, …" as one line naming the setting, its value and what it takes. */
+function plainConfigError(message: string, env: Record<string, string | undefined>): string {
+  const name = /env\/([A-Z_]+)/.exec(message)?.[1];
+  const property = name ? (ConfigSchema.properties as Record<string, TSchema>)[name] : undefined;
+  if (!name || !property) return message;
+  const value = JSON.stringify((env[name] ?? '').slice(0, 60));
+  return `${name}=${value} is not valid: ${expectation(property)}`;
+}
+
+function expectation(property: TSchema): string {
+  const choices = (property.anyOf as TSchema[] | undefined)?.map((choice) => choice.const).filter((c) => c !== undefined);
+  if (choices?.length) return `one of ${choices.join(', ')}`;
+  if (property.type === 'integer') return `a whole number from ${property.minimum} to ${property.maximum}`;
+  return property.description ?? 'see the configuration table in README.md';
 }

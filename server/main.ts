@@ -48,10 +48,11 @@ async function main(): Promise<void> {
 
   if (cluster.isWorker) return serveWorker(config, logger);
   const opened = await open(config, logger);
-  const welcome = await firstRun(opened.database);
-  if (count > 1) return servePrimary(config, logger, opened, welcome, count);
+  if (count > 1) return servePrimary(config, logger, opened, count);
 
   const app = await listen(config, logger, opened);
+  // Once serving: a start that fails to listen must not make an admin whose password nobody saw.
+  const welcome = await firstRun(opened.database);
   const address = app.server.address();
   const url = urlOf(config, typeof address === 'object' && address ? address.port : config.PORT);
   logger.info({ url, database: opened.describe }, 'livelog is serving');
@@ -94,7 +95,7 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 }
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
-async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, welcome: Welcome, count: number): Promise<void> {
+async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
   // The shared relay: doorbells and viewer counts go through the database, so they add up.
   const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' } });
   let metrics: MetricsServer | undefined;
@@ -118,6 +119,7 @@ async function servePrimary(config: Config, logger: Logger, opened: OpenedDataba
     process.exit(1);
   }
   if (stopping) return;
+  const welcome = await firstRun(opened.database);
   const url = urlOf(config, address.port);
   logger.info({ url, database: opened.describe, workers: count }, 'livelog is serving');
   printBanner(url, welcome);

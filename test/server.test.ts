@@ -1,6 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,13 @@ async function startServer(): Promise<Omit<ServerProcess, 'banner'> & { banner: 
 }
 
 test('the embedded database starts with the server, keeps posts across a restart and stops with it', { timeout: 120_000 }, async () => {
+  // A first start that cannot listen makes no admin: the password is shown by the start that serves.
+  const taken = createServer().listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const failed = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...env, PORT: String((taken.address() as AddressInfo).port) } }).catch((e) => e);
+  taken.close();
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /cannot listen/);
   const first = await startServer();
   assert.match(first.banner, /Log in as an author at \S+login with name "admin" and password "\S+"/);
   assert.match(first.banner, /A first stream is ready: \S+s\/welcome/);

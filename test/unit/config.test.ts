@@ -45,3 +45,9 @@ test('pressure limits are off (0) or high enough not to refuse a healthy process
   assert.throws(() => loadConfig({ LIVELOG_MAX_RSS_MB: '1' }), /LIVELOG_MAX_RSS_MB/);
   assert.equal(loadConfig({ LIVELOG_MAX_EVENT_LOOP_DELAY_MS: '0' }).LIVELOG_MAX_EVENT_LOOP_DELAY_MS, 0);
 });
+
+test('a refused value is named with what the setting takes, not as a schema path', () => {
+  assert.throws(() => loadConfig({ LOG_LEVEL: 'verbose' }), { message: 'LOG_LEVEL="verbose" is not valid: one of fatal, error, warn, info, debug, trace, silent' });
+  assert.throws(() => loadConfig({ LIVELOG_CHANGES_PER_MINUTE: '0' }), { message: 'LIVELOG_CHANGES_PER_MINUTE="0" is not valid: a whole number from 1 to 100000' });
+  assert.throws(() => loadConfig({ LIVELOG_WORKERS: 'two' }), /^Error: LIVELOG_WORKERS="two" is not valid: processes serving the port together: a number, or `auto`/);
+});
