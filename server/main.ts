@@ -83,6 +83,9 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
     if ((message as { livelog?: string } | null)?.livelog === SHUTDOWN_MESSAGE.livelog) stop('primary');
   });
   // An orphan would hold its viewers with no primary to replace it or stop it: it drains too.
+  // (Node's cluster would exit the worker at once on the lost channel, cutting requests mid-way,
+  // unless the worker counts as leaving on purpose.)
+  if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => stop('primary gone'));
   const opened = await open(config, logger);
   const app = await listen(config, logger, opened);

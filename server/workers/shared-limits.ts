@@ -178,7 +178,11 @@ export function groupLoginGate(questions: PrimaryQuestions): LoginGate {
   return {
     async check(address, name, knownBrowser) {
       const wait = await questions.ask({ op: 'login-check', address, name, knownBrowser });
-      return wait === unanswered ? UNANSWERED_LOGIN_WAIT : (wait as LoginWait | null);
+      if (wait !== unanswered) return wait as LoginWait | null;
+      // A late answer would count an attempt under way that nobody ends: this notice follows the
+      // question down the same ordered channel and ends it.
+      questions.tell({ op: 'login-abandoned', address, name });
+      return UNANSWERED_LOGIN_WAIT;
     },
     failed: (address, name) => questions.tell({ op: 'login-failed', address, name }),
     succeeded: (address, name) => questions.tell({ op: 'login-succeeded', address, name }),

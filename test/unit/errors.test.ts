@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseUnavailable, LivelogError, PostTooLong, StalePost, StreamNotFound } from '../../server/errors.ts';
-import { statusOf } from '../../server/http/plugins/errors.ts';
+import { livelogCode, statusOf } from '../../server/http/plugins/errors.ts';
 
 test('a domain error carries its code and a message with its details, and keeps its cause for the logs', () => {
   const cause = new Error('connection reset');
@@ -20,4 +20,11 @@ test('the HTTP edge answers each code with the status clients have always seen',
   // Fastify's own errors keep their status; anything without one is a 500.
   assert.equal(statusOf(Object.assign(new Error('too big'), { statusCode: 413 })), 413);
   assert.equal(statusOf(new Error('bug')), 500);
+});
+
+test("a database driver's error, whose code is a number, is a plain 500 and not mistaken for Livelog's own", () => {
+  const driverError = Object.assign(new Error('sqlite: interrupted (9)'), { code: 1 });
+  assert.equal(livelogCode(driverError), undefined);
+  assert.equal(statusOf(driverError), 500);
+  assert.equal(livelogCode(new StalePost('7')), 'LIVELOG_STALE_POST');
 });

@@ -12,10 +12,12 @@ import {
 
 test('LIVELOG_WORKERS is a count, or auto for one per core (at least one)', () => {
   assert.equal(workerCount('1', 8), 1);
-  assert.equal(workerCount('12', 2), 12);
+  assert.equal(workerCount('12', 4), 12);
   assert.equal(workerCount('auto', 8), 8);
   assert.equal(workerCount('auto', 0), 1);
   assert.throws(() => workerCount('0', 4), /LIVELOG_WORKERS/);
+  assert.equal(workerCount('8', 2), 8);
+  assert.throws(() => workerCount('999', 2), /more than 4 per core \(8 here\)/);
 });
 
 /** Workers wired to one primary's limits in memory, as the cluster's IPC would (asynchronously). */
@@ -104,4 +106,23 @@ test('the primary ignores messages that are not well-formed limit requests', () 
   // A verdict for a check that was never let through is ignored: it cannot unlock or count twice.
   assert.equal(limits.handle(1, { livelog: 'limits', op: 'login-succeeded', address: '1.2.3.4', name: 'a' }, (a) => answers.push(a)), true);
   assert.deepEqual(answers, []);
+});
+
+test('a log-in check the primary answers too late is ended, so it does not hold the name forever', async () => {
+  const limits = new GroupLimits();
+  let listener: (message: unknown) => void = () => {};
+  const held: LimitsRequest[] = [];
+  let stalled = true;
+  // The primary stalls (held messages), then catches up in order, answering after the worker gave up.
+  const channel: PrimaryChannel = {
+    send: (message) => (stalled ? held.push(structuredClone(message)) : limits.handle(1, structuredClone(message), (answer) => listener(answer))),
+    onMessage: (l) => {
+      listener = l;
+    },
+  };
+  const gate = groupLoginGate(new PrimaryQuestions(channel, 20));
+  for (let i = 0; i < 6; i++) assert.equal((await gate.check('10.0.0.9', 'reporter', false))?.retryAfterSeconds, 2, 'busy while the primary stalls');
+  stalled = false;
+  for (const message of held.splice(0)) limits.handle(1, message, () => {});
+  assert.equal(await gate.check('10.0.0.9', 'reporter', false), null, 'the honest user gets in once the primary is back');
 });

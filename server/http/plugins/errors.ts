@@ -68,6 +68,11 @@ export function statusOf(error: Error & { statusCode?: number }): number {
   return statusCode && statusCode >= 400 && statusCode < 600 ? statusCode : 500;
 }
 
+/** A Livelog error code, if the error carries one; a driver's error has a numeric code. */
+export function livelogCode(error: { code?: unknown }): string | undefined {
+  return typeof error.code === 'string' && error.code.startsWith('LIVELOG_') ? error.code : undefined;
+}
+
 /**
  * One error policy for the whole app: 4xx answers say what was wrong; 5xx answers say nothing
  * internal. Browsers get a small page, everything else JSON `{statusCode, code, error, message}`.
@@ -84,7 +89,7 @@ export async function registerErrors(app: FastifyInstance): Promise<void> {
     const error = isDatabaseOutage(raw, request.server.livelog.database) ? new DatabaseUnavailable({ cause: raw }) : brokenMultipart ? new BrokenMultipart({ cause: raw }) : raw;
     const statusCode = statusOf(error);
     // Livelog's own 5xx (database down, too busy) are conditions, not bugs: said, and logged as such.
-    const exposed = statusCode < 500 || error instanceof LivelogError || Boolean(error.code?.startsWith('LIVELOG_'));
+    const exposed = statusCode < 500 || error instanceof LivelogError || livelogCode(error) !== undefined;
     if (clientGone) {
       // The client went away mid-request (an upload abandoned): nobody to answer, nothing broken.
       request.log.info({ code: raw.code, message: raw.message }, 'client went away');
@@ -134,7 +139,8 @@ export function sendError(
  * (`FST_ERR_…`, or none at all for `reply.unauthorized()`) are named by what happened.
  */
 function codeOf(error: FastifyError, statusCode: number): string {
-  if (error.code?.startsWith('LIVELOG_')) return error.code;
+  const own = livelogCode(error);
+  if (own) return own;
   if (error.validation) return 'LIVELOG_INVALID_REQUEST';
   return (
     {
