@@ -7,23 +7,38 @@ import { once } from 'node:events';
 
 const METRICS_PORT = 3412;
 
-test("one scrape of a cluster's primary shows the sum of its workers' metrics", { timeout: 20_000 }, async () => {
+test("one scrape of a cluster's primary shows the sum of its workers' metrics, and a stuck worker is left out, not allowed to blank it", { timeout: 20_000 }, async () => {
   const group = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/metrics-cluster.ts', String(METRICS_PORT)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const scrape = async () => {
+    const response = await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`);
+    assert.equal(response.status, 200);
+    return response.text();
+  };
   try {
-    await new Promise<void>((resolve, reject) => {
+    const pids = await new Promise<number[]>((resolve, reject) => {
       let out = '';
       group.stdout.on('data', (chunk) => {
         out += chunk;
-        if (out.includes('ready')) resolve();
+        const ready = /ready ([\d ]+)\n/.exec(out);
+        if (ready) resolve(ready[1]!.split(' ').map(Number));
       });
       group.once('exit', (code) => reject(new Error(`the group exited with ${code} before it was ready`)));
     });
-    const response = await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`);
-    assert.equal(response.status, 200);
-    const text = await response.text();
-    assert.match(text, /^livelog_changes_total\{kind="post"\} 3$/m, 'worker 1 counted one post, worker 2 two');
+    let text = await scrape();
+    assert.match(text, /^livelog_changes_total\{kind="post"\} 6$/m, 'workers 1, 2 and 3 counted 1, 2 and 3 posts');
+    assert.match(text, /^livelog_workers_unanswered 0$/m);
     assert.match(text, /^process_cpu_seconds_total \d/m, "the workers' process metrics, summed");
     assert.equal((await fetch(`http://127.0.0.1:${METRICS_PORT}/other`)).status, 404);
+
+    // A stuck worker: the others still show, and its late answer does not break the primary.
+    process.kill(pids[2]!, 'SIGSTOP');
+    text = await scrape();
+    assert.match(text, /^livelog_changes_total\{kind="post"\} 3$/m);
+    assert.match(text, /^livelog_workers_unanswered 1$/m);
+    process.kill(pids[2]!, 'SIGCONT');
+    text = await scrape();
+    assert.match(text, /^livelog_changes_total\{kind="post"\} 6$/m);
+    assert.equal(group.exitCode, null, 'the primary is still up');
   } finally {
     group.stdin.end();
     if (group.exitCode === null) await once(group, 'exit');

@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
-import { AggregatorRegistry } from 'prom-client';
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import { enableMetrics, METRICS_CONTENT_TYPE, processMetrics } from './metrics.ts';
@@ -38,9 +38,41 @@ export async function serveProcessMetrics(config: Config, logger: Logger): Promi
 /** The primary of a LIVELOG_WORKERS group: every worker's metrics in one scrape, if the port is set. */
 export async function servePrimaryMetrics(config: Config, logger: Logger): Promise<MetricsServer | undefined> {
   if (config.LIVELOG_METRICS_PORT === undefined) return undefined;
-  // Asks each worker for its registry and adds them up, each metric by its own aggregator.
-  const workers = new AggregatorRegistry();
-  return listen(config, logger, { contentType: workers.contentType, text: () => workers.clusterMetrics() });
+  return listen(config, logger, { contentType: METRICS_CONTENT_TYPE, text: () => workersMetrics(WORKER_ANSWER_MS) });
+}
+
+/** How long a scrape waits for each worker: one that is stuck is left out, not allowed to blank the rest. */
+const WORKER_ANSWER_MS = 2000;
+// prom-client's own messages, answered by every worker (metrics.ts makes it listen). Its primary side
+// (AggregatorRegistry.clusterMetrics) fails a whole scrape when one worker is slow, and throws in the
+// primary when that worker's answer arrives after the timeout: it is not used here.
+const METRICS_REQUEST = 'prom-client:getMetricsReq';
+const METRICS_ANSWER = 'prom-client:getMetricsRes';
+let nextRequest = 0;
+
+/** Every worker's metrics added up, each metric by its own aggregator, with how many did not answer. */
+function workersMetrics(timeoutMs: number): Promise<string> {
+  const requestId = `livelog-${nextRequest++}`;
+  const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
+  const answers: MetricObjectWithValues<MetricValue<string>>[][] = [];
+  let pending = workers.length;
+  return new Promise((resolve) => {
+    const finish = () => {
+      cluster.off('message', onAnswer);
+      clearTimeout(timer);
+      const unanswered = `# HELP livelog_workers_unanswered Workers that did not answer this scrape in time (their metrics are missing from it).\n# TYPE livelog_workers_unanswered gauge\nlivelog_workers_unanswered ${pending}\n`;
+      resolve(AggregatorRegistry.aggregate(answers).metrics().then((text) => text + unanswered));
+    };
+    const onAnswer = (_worker: unknown, message: { type?: string; requestId?: string; metrics?: MetricObjectWithValues<MetricValue<string>>[][] }) => {
+      if (message?.type !== METRICS_ANSWER || message.requestId !== requestId) return;
+      answers.push(...(message.metrics ?? []));
+      if (--pending === 0) finish();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    cluster.on('message', onAnswer);
+    for (const worker of workers) worker?.send({ type: METRICS_REQUEST, requestId });
+    if (pending === 0) finish();
+  });
 }
 
 async function listen(config: Config, logger: Logger, exposition: Exposition): Promise<MetricsServer> {
