@@ -24,6 +24,8 @@ export interface EmbeddedDatabase {
    * same signal as Livelog and exit before stop() runs, and that is not a crash to heal.
    */
   holdRestarts(): void;
+  /** Ends a FerretDB that runs but refuses queries; the supervisor starts a fresh one. */
+  recycle(reason: string): void;
   stop(): Promise<void>;
 }
 
@@ -82,6 +84,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
     url,
     socketPath,
     holdRestarts: () => supervisor.holdRestarts(),
+    recycle: (reason) => supervisor.recycle(reason),
     async stop() {
       await supervisor.stop();
       await rm(recordFile, { force: true });

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { connectDatabase, type Database } from './database.ts';
 import { runningEmbeddedDatabase, startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.ts';
 import { DataFolderTaken } from './embedded/running-record.ts';
+import { QueryWatchdog } from './embedded/query-watchdog.ts';
 
 export interface OpenedDatabase {
   database: Database;
@@ -52,17 +53,30 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Open
     await embedded?.stop();
     throw new Error(`cannot reach ${describe}: ${(error as Error).message}`, { cause: error });
   }
+  const watchdog = embedded && watchQueries(database, embedded, logger);
   return {
     database,
     url,
     describe,
     closing: () => embedded?.holdRestarts(),
     async close() {
+      watchdog?.stop();
       embedded?.holdRestarts();
       await database.close();
       await embedded?.stop();
     },
   };
+}
+
+/** A real query every 15 s on the FerretDB this process runs; three refusals in a row restart it. */
+function watchQueries(database: Database, embedded: EmbeddedDatabase, logger: Logger): QueryWatchdog {
+  const watchdog = new QueryWatchdog({
+    probe: () => database.db.collection('streams').findOne({}, { projection: { _id: 1 }, maxTimeMS: 5000 }),
+    recycle: (reason) => embedded.recycle(reason),
+    logger: logger.child({ component: 'ferretdb' }),
+  });
+  watchdog.start();
+  return watchdog;
 }
 
 /** How long to wait for another process's embedded database to start (a first build takes minutes, but that happens in set-up). */

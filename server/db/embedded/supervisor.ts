@@ -50,6 +50,13 @@ export class Supervisor {
     clearTimeout(this.restartTimer);
   }
 
+  /** FerretDB runs but is no use (it refuses every query): end it, and the exit starts a fresh one. */
+  recycle(reason: string): void {
+    if (this.held || !this.child) return;
+    this.logger.error({ pid: this.child.pid, reason }, 'embedded database refuses queries; restarting it');
+    this.child.kill('SIGKILL');
+  }
+
   async stop(): Promise<void> {
     this.holdRestarts();
     await this.launching?.catch(() => {});
