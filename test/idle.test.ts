@@ -33,7 +33,7 @@ const env = {
 let t: TestApp;
 let idle: FastifyInstance;
 let idleDatabase: Database;
-let viewers: TestViewer[] = [];
+const viewers: TestViewer[] = [];
 const commands: CommandStartedEvent[] = [];
 before(async () => {
   t = await testApp(env);

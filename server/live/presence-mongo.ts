@@ -30,7 +30,10 @@ export class MongoPresence implements Presence {
 
   async tally(local: ReadonlyMap<string, number>, streams: ReadonlySet<string>): Promise<Map<string, number>> {
     const now = new Date();
-    const counts = [...streams].sort().flatMap((stream) => ((local.get(stream) ?? 0) > 0 ? [{ stream, n: local.get(stream)! }] : []));
+    const counts = [...streams].sort().flatMap((stream) => {
+      const n = local.get(stream) ?? 0;
+      return n > 0 ? [{ stream, n }] : [];
+    });
     const state = JSON.stringify(counts);
     // Renewed a round before it would stop counting: rounds are timers, and timers run late.
     const renewDue = now.getTime() - this.writtenAt >= (PRESENCE_ROUNDS_KEPT - 1) * this.intervalMs;

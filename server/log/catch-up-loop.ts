@@ -79,17 +79,17 @@ export class CatchUpLoop {
   }
 
   private async probe(batch: StreamProjection[]): Promise<void> {
-    const next = batch.map((projection) => changeId(projection.slug, projection.head + 1));
+    const next = new Map(batch.map((projection) => [projection, changeId(projection.slug, projection.head + 1)]));
     this.probes += batch.length;
     this.queries++;
-    const present = await this.round.present(next).catch((error: unknown) => {
+    const present = await this.round.present([...next.values()]).catch((error: unknown) => {
       countDbError('read');
       this.logger.warn({ streams: batch.length, err: error }, 'catch-up probe failed');
       return new Set<string>();
     });
-    for (const [i, projection] of batch.entries()) {
+    for (const [projection, id] of next) {
       this.round.probed(projection);
-      if (!present.has(next[i]!)) continue;
+      if (!present.has(id)) continue;
       const applied = await projection.catchUp().catch((error: unknown) => {
         this.logger.warn({ stream: projection.slug, err: error }, 'catch-up failed');
         return 0;
