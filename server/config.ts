@@ -105,14 +105,15 @@ const ConfigSchema = Type.Object({
   LIVELOG_DOORBELL_MAX: Type.Integer({
     minimum: 10,
     maximum: 1_000_000,
-    default: 100,
+    default: 10,
     description: 'doorbells the capped collection keeps (FerretDB reads them all at every read of the doorbell: keep it small)',
   }),
   LIVELOG_DOORBELL_POLL_MS: Type.Integer({
     minimum: 10,
     maximum: 5000,
-    default: 100,
-    description: 'how often each instance reads the doorbell when it has nothing new (it adds up to this to the delivery time across instances)',
+    default: 150,
+    description:
+      'how often each instance reads the doorbell when it has nothing new: it adds up to this to the delivery time across instances, and each read costs FerretDB about a millisecond of CPU',
   }),
   LIVELOG_PRESENCE_MS: Type.Integer({
     minimum: 100,

@@ -66,7 +66,7 @@ export class MongoDoorbell implements Doorbell {
     private readonly options: DoorbellOptions = {},
   ) {
     this.rings = db.collection<Ring>('doorbell');
-    this.pollMs = options.pollMs ?? 100;
+    this.pollMs = options.pollMs ?? 150;
     this.staleMs = Math.max(2000, 10 * this.pollMs);
   }
 
@@ -128,13 +128,16 @@ export class MongoDoorbell implements Doorbell {
       await this.db.createCollection('doorbell', {
         capped: true,
         size: this.options.sizeBytes ?? 1024 * 1024,
-        max: this.options.maxDocuments ?? 1000,
+        max: this.options.maxDocuments ?? 10,
       });
     } catch (error) {
       if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
     }
-    // The seed: a tailable cursor on an empty collection is dead at birth.
-    await this.rings.insertOne({ stream: '', seq: 0, from: this.instance, at: new Date() });
+    // The seed: a tailable cursor on an empty collection is dead at birth. Only when empty: every
+    // document is read again at each poll until capped cleanup (once a minute) removes it.
+    if (!(await this.rings.findOne({}, { projection: { _id: 1 } }))) {
+      await this.rings.insertOne({ stream: '', seq: 0, from: this.instance, at: new Date() });
+    }
   }
 
   private async tail(onRing: (stream: string, seq: number) => void): Promise<void> {
