@@ -113,7 +113,7 @@ const ConfigSchema = Type.Object({
     maximum: 5000,
     default: 150,
     description:
-      'how often each instance reads the doorbell when it has nothing new: it adds up to this to the delivery time across instances, and each read costs FerretDB about a millisecond of CPU',
+      'on FerretDB, how often each instance reads the doorbell when it has nothing new: it adds up to this to the delivery time across instances, and each read costs FerretDB about a millisecond of CPU (MongoDB waits for new rings instead)',
   }),
   LIVELOG_PRESENCE_MS: Type.Integer({
     minimum: 100,

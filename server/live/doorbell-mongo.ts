@@ -32,9 +32,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * batch smaller than batchSize closes it), the collection needs a document so the cursor is not
  * born dead, and capped cleanup can delete the document a cursor stands on: then we reopen.
  *
- * The cursor is tailable without awaitData, read every `pollMs` when it has nothing: FerretDB
- * serves awaitData by re-reading the whole capped collection every 10 ms for each waiting cursor,
- * which made an idle instance cost the database more than anything else it does.
+ * On FerretDB the cursor is tailable without awaitData, read every `pollMs` when it has nothing:
+ * FerretDB serves awaitData by re-reading the whole capped collection every 10 ms for each waiting
+ * cursor, which made an idle instance cost the database more than anything else it does. MongoDB
+ * waits for new documents without reading, so there the cursor awaits data.
  *
  * Healthy (it vouches that every ring arrives, so the catch-up loop can slow down) while the tail
  * answers within `staleMs`, every ring this instance sent came back through its own tail within
@@ -59,6 +60,8 @@ export class MongoDoorbell implements Doorbell {
   private healthy = false;
   private onHealth: (healthy: boolean) => void = () => {};
   private watchdog: NodeJS.Timeout | undefined;
+  /** Whether the server waits for new rings cheaply (MongoDB) or is better polled (FerretDB). */
+  private awaitsCheaply: Promise<boolean> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -67,7 +70,7 @@ export class MongoDoorbell implements Doorbell {
   ) {
     this.rings = db.collection<Ring>('doorbell');
     this.pollMs = options.pollMs ?? 150;
-    this.staleMs = Math.max(2000, 10 * this.pollMs);
+    this.staleMs = Math.max(2500, 10 * this.pollMs); // an awaitData read answers within a second
   }
 
   ring(stream: string, seq: number): void {
@@ -123,6 +126,17 @@ export class MongoDoorbell implements Doorbell {
     if (ring.stream && ring.at >= since) onRing(ring.stream, ring.seq);
   }
 
+  private serverAwaitsCheaply(): Promise<boolean> {
+    this.awaitsCheaply ??= this.db.command({ buildInfo: 1 }).then(
+      (info) => !info.ferretdbVersion,
+      (error: unknown) => {
+        this.awaitsCheaply = undefined; // asked again at the next reopen
+        throw error;
+      },
+    );
+    return this.awaitsCheaply;
+  }
+
   private async ensureCollection(): Promise<void> {
     try {
       await this.db.createCollection('doorbell', {
@@ -146,7 +160,8 @@ export class MongoDoorbell implements Doorbell {
       try {
         await this.ensureCollection();
         const since = new Date(Date.now() - 1000);
-        const cursor = this.rings.find({}, { tailable: true, awaitData: false, batchSize: 1 });
+        const awaitData = await this.serverAwaitsCheaply();
+        const cursor = this.rings.find({}, awaitData ? { tailable: true, awaitData, batchSize: 1, maxAwaitTimeMS: 1000 } : { tailable: true, batchSize: 1 });
         this.cursor = cursor;
         while (this.running) {
           const ring = await cursor.tryNext();
@@ -158,7 +173,7 @@ export class MongoDoorbell implements Doorbell {
           }
           if (cursor.closed) throw new Error('the tailable cursor was closed');
           this.checkHealth();
-          await sleep(this.pollMs);
+          if (!awaitData) await sleep(this.pollMs);
         }
       } catch (error) {
         this.answeredAt = undefined;
