@@ -100,7 +100,10 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
   const shared = config.LIVELOG_RELAY === 'mongo';
   const doorbell: Doorbell = shared
-    ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), { maxDocuments: config.LIVELOG_DOORBELL_MAX })
+    ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), {
+        maxDocuments: config.LIVELOG_DOORBELL_MAX,
+        pollMs: config.LIVELOG_DOORBELL_POLL_MS,
+      })
     : new LocalDoorbell();
   const hub: ProjectionHub = new LiveHub(
     logger.child({ component: 'hub' }),
@@ -113,6 +116,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
     store,
     logger: logger.child({ component: 'projections' }),
     catchUpMs: config.LIVELOG_CATCHUP_MS,
+    catchUpSafetyMs: config.LIVELOG_CATCHUP_SAFETY_MS,
     onAppended: (stream, seq) => doorbell.ring(stream, seq),
     watched: hub,
     maxOpen: config.LIVELOG_MAX_OPEN_STREAMS,
@@ -156,7 +160,10 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();
-  doorbell.start((stream, seq) => projections.onRing(stream, seq));
+  doorbell.start(
+    (stream, seq) => projections.onRing(stream, seq),
+    (healthy) => projections.onDoorbellHealth(healthy),
+  );
   viewerCounts.start();
   const unwatchViewers = watchViewers(hub);
   app.addHook('preClose', async () => {

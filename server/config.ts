@@ -87,14 +87,34 @@ const ConfigSchema = Type.Object({
     minimum: 20,
     maximum: 60_000,
     default: 250,
-    description: 'how often each process checks for changes other processes wrote',
+    description:
+      'how often each process checks the streams it shows for changes other processes wrote, while no doorbell vouches for them (always with `LIVELOG_RELAY=local`)',
+  }),
+  LIVELOG_CATCHUP_SAFETY_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5000,
+    description:
+      'how often it checks while the doorbell of `LIVELOG_RELAY=mongo` is healthy: a safety net for a lost ring (it goes back to `LIVELOG_CATCHUP_MS` when the doorbell fails or a ring is missed)',
   }),
   LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], {
     default: 'local',
     description:
       '`mongo` when several instances share one database: they ring each other through a capped `doorbell` collection and add up viewer counts',
   }),
-  LIVELOG_DOORBELL_MAX: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 1000, description: 'doorbells the capped collection keeps' }),
+  LIVELOG_DOORBELL_MAX: Type.Integer({
+    minimum: 10,
+    maximum: 1_000_000,
+    default: 10,
+    description: 'doorbells the capped collection keeps (FerretDB reads them all at every read of the doorbell: keep it small)',
+  }),
+  LIVELOG_DOORBELL_POLL_MS: Type.Integer({
+    minimum: 10,
+    maximum: 5000,
+    default: 150,
+    description:
+      'on FerretDB, how often each instance reads the doorbell when it has nothing new: it adds up to this to the delivery time across instances, and each read costs FerretDB about a millisecond of CPU (MongoDB waits for new rings instead)',
+  }),
   LIVELOG_PRESENCE_MS: Type.Integer({
     minimum: 100,
     maximum: 600_000,

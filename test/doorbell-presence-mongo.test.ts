@@ -1,3 +1,5 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import pino from 'pino';
 import { MongoDoorbell } from '../server/live/doorbell-mongo.ts';
 import { MongoPresence } from '../server/live/presence-mongo.ts';
@@ -21,4 +23,32 @@ presenceContract('MongoDB', async (roundMs) => {
     presences: [new MongoPresence(database.db, 'a', roundMs), new MongoPresence(database.db, 'b', roundMs)],
     close: () => database.drop(),
   };
+});
+
+test('a MongoDB doorbell vouches for its rings while its tail answers, stops when the tail breaks, and vouches again once reopened', async () => {
+  const database = await testDatabase();
+  const doorbell = new MongoDoorbell(database.db, logger, { pollMs: 20 });
+  const health: boolean[] = [];
+  const settled = async (expected: boolean[]) => {
+    for (const deadline = Date.now() + 5000; JSON.stringify(health) !== JSON.stringify(expected); ) {
+      if (Date.now() > deadline) assert.fail(`health went ${JSON.stringify(health)}, expected ${JSON.stringify(expected)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    doorbell.start(
+      () => {},
+      (healthy) => health.push(healthy),
+    );
+    await settled([true]);
+    doorbell.ring('match', 1); // its own ring comes back: still healthy
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(health, [true]);
+    // The collection under the cursor disappears (as when capped cleanup removes its place).
+    await database.db.collection('doorbell').drop();
+    await settled([true, false, true]);
+  } finally {
+    await doorbell.stop();
+    await database.drop();
+  }
 });

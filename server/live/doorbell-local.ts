@@ -22,6 +22,8 @@ export class LocalDoorbell implements Doorbell {
     }
   }
 
+  // Never vouches: a lone instance's wire hears nothing of the CLI or another process appending,
+  // so its catch-up loop keeps its full pace.
   start(onRing: OnRing): void {
     this.listener = onRing;
     this.wire.add(onRing);

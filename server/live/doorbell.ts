@@ -8,7 +8,11 @@
 export interface Doorbell {
   /** This instance appended `seq` to `stream`. */
   ring(stream: string, seq: number): void;
-  /** Starts listening; `onRing` hears the other instances' rings, never this one's own. */
-  start(onRing: (stream: string, seq: number) => void): void;
+  /**
+   * Starts listening; `onRing` hears the other instances' rings, never this one's own. `onHealth`
+   * hears whether the doorbell can vouch that every ring arrives (the catch-up loop then slows to a
+   * safety net); until it says true, it cannot.
+   */
+  start(onRing: (stream: string, seq: number) => void, onHealth?: (healthy: boolean) => void): void;
   stop(): Promise<void>;
 }

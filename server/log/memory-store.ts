@@ -20,6 +20,10 @@ export class MemoryChangeStore implements ChangeStore {
     return record ? structuredClone(record) : null;
   }
 
+  async present(ids: readonly string[]): Promise<Set<string>> {
+    return new Set(ids.filter((id) => this.changes.has(id)));
+  }
+
   async insert(record: ChangeRecord): Promise<InsertOutcome> {
     const key = JSON.stringify([record.stream, record.key]);
     if (this.changes.has(record._id) || this.keys.has(key)) return 'taken';

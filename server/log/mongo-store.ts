@@ -12,6 +12,8 @@ export class MongoChangeStore implements ChangeStore {
   private readonly changes: Collection<ChangeRecord>;
   private readonly streams: Collection<StreamRecord>;
 
+  private backendKind: Promise<'mongodb' | 'ferretdb'> | undefined;
+
   constructor(private readonly database: Database) {
     // What viewers are shown must never be rolled back by a replica-set failover.
     this.changes = database.collection<ChangeRecord>('changes', { readConcern: { level: 'majority' }, readPreference: 'primary' });
@@ -26,6 +28,23 @@ export class MongoChangeStore implements ChangeStore {
 
   at(stream: string, seq: number): Promise<ChangeRecord | null> {
     return this.changes.findOne({ _id: changeId(stream, seq) });
+  }
+
+  async present(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    if ((await this.backend()) === 'ferretdb') {
+      // FerretDB 1.24 on SQLite pushes down only an exact `_id` filter: `_id: {$in}` reads and
+      // decodes the whole collection (measured: 800 ms at 20,000 changes, against 18 ms for one
+      // point lookup). So there, one point lookup per id, a few at a time.
+      for (let i = 0; i < ids.length; i += FERRETDB_PROBES_AT_ONCE) {
+        const lookups = ids.slice(i, i + FERRETDB_PROBES_AT_ONCE).map((_id) => this.changes.findOne({ _id }, { projection: { _id: 1 } }));
+        for (const record of await Promise.all(lookups)) if (record) found.add(record._id);
+      }
+      return found;
+    }
+    // MongoDB answers `$in` on `_id` from its index: one query per round for every watched stream.
+    for await (const record of this.changes.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } })) found.add(record._id);
+    return found;
   }
 
   async insert(record: ChangeRecord): Promise<InsertOutcome> {
@@ -51,6 +70,18 @@ export class MongoChangeStore implements ChangeStore {
     return ids;
   }
 
+  /** Which server answers: FerretDB says so in `buildInfo`. Asked once; a failed ask is asked again. */
+  private backend(): Promise<'mongodb' | 'ferretdb'> {
+    this.backendKind ??= this.database.db
+      .command({ buildInfo: 1 })
+      .then((info): 'mongodb' | 'ferretdb' => (info.ferretdbVersion ? 'ferretdb' : 'mongodb'))
+      .catch((error: unknown) => {
+        this.backendKind = undefined;
+        throw error;
+      });
+    return this.backendKind;
+  }
+
   stream(slug: string): Promise<StreamRecord | null> {
     return this.streams.findOne({ _id: slug });
   }
@@ -67,6 +98,9 @@ export class MongoChangeStore implements ChangeStore {
     return this.streams.countDocuments();
   }
 }
+
+/** Point lookups in flight at once when FerretDB probes many streams. */
+const FERRETDB_PROBES_AT_ONCE = 8;
 
 /** FerretDB reports a taken unique key (E11000) on insert only, which is why the log only inserts. */
 async function stored(insert: Promise<unknown>): Promise<InsertOutcome> {

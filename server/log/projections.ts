@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { DatabaseUnavailable, StreamNotFound, TooManyOpenStreams } from '../errors.ts';
 import { CatchUpLoop, nobodyWatches, type WatchedStreams } from './catch-up-loop.ts';
+import { CatchUpSchedule } from './catch-up-schedule.ts';
 import { loadStreamProjection, type StreamProjection } from './projection.ts';
 import type { ChangeRecord } from './records.ts';
 import { SeqWaiters } from './seq-waiters.ts';
@@ -10,9 +11,12 @@ import { countDbError } from '../metrics/metrics.ts';
 export interface ProjectionsOptions {
   store: ChangeStore;
   logger: Logger;
-  /** How often to probe every watched stream for changes other processes appended; also how
-   *  stale an unwatched one may be before its next use probes first. */
+  /** How often to probe every watched stream for changes other processes appended while the
+   *  doorbell cannot vouch for them; also how stale an unwatched one may be before its next use
+   *  probes first. */
   catchUpMs: number;
+  /** How often while the doorbell is healthy (a safety net for a lost ring); `catchUpMs` if unset. */
+  catchUpSafetyMs?: number;
   /** Told of every change this process appends (app.ts rings the doorbell, so other instances hear of it). */
   onAppended?: (stream: string, seq: number) => void;
   watched?: WatchedStreams;
@@ -30,6 +34,8 @@ interface Entry {
   /** When it was last known current (loaded, or probed for others' changes). */
   freshAt: number;
   refreshing?: Promise<StreamProjection>;
+  /** The highest seq another instance rang for this stream: a ring past the next one shows a lost ring. */
+  rung?: number;
 }
 
 /**
@@ -44,6 +50,7 @@ export class Projections {
   private readonly loaded = new Map<string, Entry>();
   private readonly waiters = new SeqWaiters();
   private readonly catchUp: CatchUpLoop;
+  private readonly schedule: CatchUpSchedule;
   private readonly watched: WatchedStreams;
   private readonly maxOpen: number;
   private readonly idleMs: number;
@@ -54,6 +61,7 @@ export class Projections {
     this.idleMs = options.idleMs ?? 600_000;
     const round = {
       beforeRound: () => this.evictIdle(Date.now()),
+      present: (ids: readonly string[]) => options.store.present(ids),
       probed: (projection: StreamProjection) => {
         const entry = this.loaded.get(projection.slug);
         if (entry?.projection !== projection) return;
@@ -62,7 +70,8 @@ export class Projections {
         this.touch(projection.slug, entry, entry.freshAt);
       },
     };
-    this.catchUp = new CatchUpLoop(this.watched, options.catchUpMs, round, options.logger);
+    this.schedule = new CatchUpSchedule({ fastMs: options.catchUpMs, safetyMs: options.catchUpSafetyMs ?? options.catchUpMs });
+    this.catchUp = new CatchUpLoop(this.watched, this.schedule, round, options.logger);
   }
 
   /** How many projections are in memory (or being loaded). */
@@ -73,6 +82,11 @@ export class Projections {
   /** Streams the catch-up loop has probed since start. */
   get catchUpProbes(): number {
     return this.catchUp.probes;
+  }
+
+  /** Probe queries the catch-up loop has sent since start (one per round for up to PROBE_BATCH streams). */
+  get catchUpQueries(): number {
+    return this.catchUp.queries;
   }
 
   /**
@@ -121,8 +135,22 @@ export class Projections {
 
   /** Another instance rang the doorbell: a stream has reached `seq`: catch up now rather than at the next probe. */
   onRing(slug: string, seq: number): void {
-    const projection = this.loaded.get(slug)?.projection;
-    if (projection && projection.head < seq) projection.catchUp().catch(() => {}); // the catch-up loop will try again
+    const entry = this.loaded.get(slug);
+    const projection = entry?.projection;
+    if (!entry || !projection) return;
+    if (seq > Math.max(projection.head, entry.rung ?? 0) + 1) {
+      // A ring between was lost (or overtaken): probe fast for a while in case more are.
+      this.schedule.gapSeen(Date.now());
+      this.catchUp.wake();
+    }
+    entry.rung = Math.max(entry.rung ?? 0, seq);
+    if (projection.head < seq) projection.catchUp().catch(() => {}); // the catch-up loop will try again
+  }
+
+  /** The doorbell can (or no longer can) vouch that other instances' changes are rung: sets the catch-up pace. */
+  onDoorbellHealth(healthy: boolean): void {
+    this.schedule.doorbell(healthy, Date.now());
+    this.catchUp.wake();
   }
 
   startCatchUp(): void {

@@ -14,6 +14,11 @@ export interface ChangeStore {
   /** The change at exactly this seq, or null: a point lookup, cheap on every backend. */
   at(stream: string, seq: number): Promise<ChangeRecord | null>;
   /**
+   * Which of these changes exist, as `stream:seq` ids (`changeId`): the catch-up loop's probe of
+   * every watched stream's next seq at once. Only ids are read, never the changes themselves.
+   */
+  present(ids: readonly string[]): Promise<Set<string>>;
+  /**
    * Stores a change unless its seq or its (stream, key) is taken. Throws when the outcome is
    * unknown (timeout, lost connection): the caller must then not assume either.
    */
