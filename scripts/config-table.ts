@@ -1,4 +1,4 @@
-// The README's configuration table, written from the schema in server/config.ts so the two never
+// The README's configuration table, written from the schema in server/config-schema.ts so the two never
 // drift apart: `npm run config-table` prints it, `npm run config-table -- --write` puts it in the
 // README between the markers; test/unit/config-table.test.ts fails when the README differs.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { CONFIG_SCHEMA } from '../server/config.ts';
 
 export const README = path.resolve(import.meta.dirname, '../README.md');
-export const START_MARKER = '<!-- config-table:start (generated from server/config.ts by: npm run config-table -- --write) -->';
+export const START_MARKER = '<!-- config-table:start (generated from server/config-schema.ts by: npm run config-table -- --write) -->';
 export const END_MARKER = '<!-- config-table:end -->';
 
 interface Setting {
