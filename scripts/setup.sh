@@ -27,15 +27,21 @@ fi
 step "FerretDB: checking the cached build"
 bash scripts/build-ferretdb.sh >/dev/null
 
+sudo_cmd=""
+[ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+# Installs one of Debian's packages; apt's package lists are fetched once per run.
+lists_fetched=false
+apt_install() {
+  $lists_fetched || { $sudo_cmd apt-get update -qq && lists_fetched=true; }
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "$@" >/dev/null
+}
+
 if $with_test; then
   if [ -x /usr/bin/chromium ]; then
     step "Chromium: present"
   else
     step "Chromium: installing Debian's package (Playwright's own browser download does not work here)"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+    apt_install chromium
   fi
   # e2e/behind-nginx.spec.ts runs an nginx process of its own on loopback ports: the package's
   # service is not wanted, so a policy-rc.d (Debian's switch for it) keeps it from starting on
@@ -44,8 +50,6 @@ if $with_test; then
     step "nginx: present"
   else
     step "nginx: installing Debian's package (its service is not started)"
-    sudo_cmd=""
-    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
     policy_added=false
     if [ ! -e /usr/sbin/policy-rc.d ]; then
       printf '#!/bin/sh\nexit 101\n' | $sudo_cmd tee /usr/sbin/policy-rc.d >/dev/null
@@ -53,8 +57,7 @@ if $with_test; then
       policy_added=true
     fi
     install_status=0
-    { $sudo_cmd apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nginx >/dev/null; } || install_status=$?
+    apt_install --no-install-recommends nginx || install_status=$?
     if $policy_added; then $sudo_cmd rm -f /usr/sbin/policy-rc.d; fi
     [ "$install_status" -eq 0 ] || exit "$install_status"
   fi
