@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -67,10 +68,20 @@ export interface AppOptions {
   config: Config;
   database: Database;
   logger: Logger;
+  /** How this instance hears others: a group's worker gets its primary's (main.ts); else by LIVELOG_RELAY. */
+  doorbell?: Doorbell;
+}
+
+/** The doorbell through the database, as LIVELOG_RELAY=mongo and a group's primary use it. */
+export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoorbell {
+  return new MongoDoorbell(db, logger.child({ component: 'doorbell' }), {
+    maxDocuments: config.LIVELOG_DOORBELL_MAX,
+    pollMs: config.LIVELOG_DOORBELL_POLL_MS,
+  });
 }
 
 /** The whole application as a Fastify instance, without listening: tests call `inject()` on it. */
-export async function buildApp({ config, database, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logger, doorbell: given }: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
     loggerInstance: logger as FastifyServerOptions['loggerInstance'],
@@ -99,12 +110,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   const instance = randomUUID();
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
   const shared = config.LIVELOG_RELAY === 'mongo';
-  const doorbell: Doorbell = shared
-    ? new MongoDoorbell(database.db, logger.child({ component: 'doorbell' }), {
-        maxDocuments: config.LIVELOG_DOORBELL_MAX,
-        pollMs: config.LIVELOG_DOORBELL_POLL_MS,
-      })
-    : new LocalDoorbell();
+  const doorbell: Doorbell = given ?? (shared ? mongoDoorbell(config, database.db, logger) : new LocalDoorbell());
   const hub: ProjectionHub = new LiveHub(
     logger.child({ component: 'hub' }),
     { heartbeatMs: config.LIVELOG_HEARTBEAT_MS, maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES, stallMs: config.LIVELOG_VIEWER_STALL_MS },

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { buildApp } from './app.ts';
+import { buildApp, mongoDoorbell } from './app.ts';
+import type { Doorbell } from './live/doorbell.ts';
+import { workerDoorbell } from './live/doorbell-group.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
 import { MongoChangeStore } from './log/mongo-store.ts';
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
 
 /**
  * A worker of a LIVELOG_WORKERS group: the primary gave it the database (MONGODB_URL) and the
- * shared relay. It drains on the primary's word, on a signal of its own, or when the primary is
+ * shared relay (viewer counts through the database, the doorbell through the primary). It drains on the primary's word, on a signal of its own, or when the primary is
  * gone; the primary replaces a worker that exits while the group runs.
  */
 async function serveWorker(config: Config, logger: Logger): Promise<void> {
@@ -88,7 +90,7 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
   if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => stop('primary gone'));
   const opened = await open(config, logger);
-  const app = await listen(config, logger, opened);
+  const app = await listen(config, logger, opened, workerDoorbell());
   logger.info({ database: opened.describe }, 'worker is serving');
   stop = onStop(logger, 10_000, async () => {
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
@@ -99,8 +101,14 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
-  // The shared relay: doorbells and viewer counts go through the database, so they add up.
-  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' } });
+  // The shared relay: viewer counts go through the database, so they add up; the primary alone
+  // tails the doorbell and relays its rings to the workers (one poll of the database per group).
+  const group = startGroup({
+    count,
+    logger,
+    workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' },
+    doorbell: mongoDoorbell(config, opened.database.db, logger),
+  });
   let metrics: MetricsServer | undefined;
   let stopping = false;
   // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.
@@ -141,8 +149,8 @@ async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
   }
 }
 
-async function listen(config: Config, logger: Logger, opened: OpenedDatabase): Promise<FastifyInstance> {
-  const app = await buildApp({ config, database: opened.database, logger });
+async function listen(config: Config, logger: Logger, opened: OpenedDatabase, doorbell?: Doorbell): Promise<FastifyInstance> {
+  const app = await buildApp({ config, database: opened.database, logger, doorbell });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {

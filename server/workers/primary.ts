@@ -2,9 +2,12 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { RestartBackoff } from '../db/embedded/restart-backoff.ts';
 import { GroupLimits } from './shared-limits.ts';
+import type { Doorbell } from '../live/doorbell.ts';
+import { GroupDoorbellRelay } from '../live/doorbell-group.ts';
 
 // The primary of a LIVELOG_WORKERS group: it holds the database (started once, here), forks the
-// workers that serve the port, replaces one that dies, counts the group's per-user limits, and on
+// workers that serve the port, replaces one that dies, counts the group's per-user limits, tails the
+// doorbell for them all (live/doorbell-group.ts), and on
 // SIGTERM/SIGINT drains every worker before it stops the database. It serves no HTTP itself.
 
 /** What the primary tells a worker: drain and exit (the same as a SIGTERM to a single process). */
@@ -18,6 +21,8 @@ export interface GroupOptions {
   logger: Logger;
   /** Added to each worker's environment. */
   workerEnv: NodeJS.ProcessEnv;
+  /** The group's one doorbell through the database, relayed to the workers. */
+  doorbell: Doorbell;
 }
 
 export interface Group {
@@ -37,16 +42,25 @@ interface Slot {
 }
 
 /** Forks the workers; `ready` tells when they all listen. */
-export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
+export function startGroup({ count, logger, workerEnv, doorbell }: GroupOptions): Group {
   const limits = new GroupLimits();
+  const connected = () => Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
+  const relay = new GroupDoorbellRelay(doorbell, {
+    send: (workerId, message) => connected().find((worker) => worker?.id === workerId)?.send(message),
+    broadcast: (message, except) => {
+      for (const worker of connected()) if (worker?.id !== except) worker?.send(message);
+    },
+  });
+  relay.start();
   const slots: Slot[] = Array.from({ length: count }, (): Slot => ({ serving: false, startedAt: 0, backoff: new RestartBackoff() }));
   let started = false;
   let stopping = false;
 
   cluster.on('message', (worker, message) => {
-    limits.handle(worker.id, message, (answer) => {
+    const handled = limits.handle(worker.id, message, (answer) => {
       if (worker.isConnected()) worker.send(answer);
     });
+    if (!handled) relay.handle(worker.id, message);
   });
 
   const fork = (slot: Slot) => {
@@ -57,6 +71,7 @@ export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
     slot.serving = false;
     worker.once('listening', () => {
       slot.serving = slot.worker === worker;
+      relay.workerServing(worker.id);
     });
     // A send to a worker that just died fails here rather than crashing the primary.
     worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'message to a worker failed'));
@@ -92,6 +107,7 @@ export function startGroup({ count, logger, workerEnv }: GroupOptions): Group {
     }, DRAIN_TIMEOUT_MS);
     await Promise.all(exited);
     clearTimeout(force);
+    await relay.stop();
   };
 
   const ready = new Promise<{ address: string; port: number }>((resolve, reject) => {
