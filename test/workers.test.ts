@@ -14,10 +14,13 @@ import { isAlive } from '../server/db/embedded/running-record.ts';
 
 // LIVELOG_WORKERS=2 as people run it: one primary with its embedded FerretDB and two workers on one
 // port. A worker is killed under its viewers; they reconnect with the page's own connection code
-// and resume by seq, while an author keeps publishing.
+// and resume by seq, while an author keeps publishing. Only the primary tails the doorbell: the
+// workers hear of each other's posts from it, over IPC.
 
 const BUDGET = 30;
 const VIEWERS = 20;
+/** Posts the relay test publishes before the kill test's 12. */
+const RELAYED = 4;
 let dataDir: string;
 let server: ServerProcess;
 let adminToken: string;
@@ -33,6 +36,8 @@ const env = (): NodeJS.ProcessEnv => {
     LIVELOG_WORKERS: '2',
     LIVELOG_METRICS_PORT: '3312',
     LIVELOG_PRESENCE_MS: '300',
+    // Slow enough that a post arriving within a second came by a ring the primary relayed.
+    LIVELOG_CATCHUP_SAFETY_MS: '10000',
     LIVELOG_CHANGES_PER_MINUTE: String(BUDGET),
   };
   delete e.MONGODB_URL;
@@ -94,10 +99,11 @@ interface Viewer {
 let stopped = false;
 const sockets = new Set<WebSocket>();
 /** The page's own connection (client/connection.ts) over a websocket from `ws`, with real timers. */
-function viewer(epoch: string): { viewer: Viewer; connection: LiveConnection } {
+function viewer(epoch: string): { viewer: Viewer; leave: () => void } {
   const seen: Viewer = { posts: [], viewers: 0, reconnects: 0 };
+  let left = false;
   const open: OpenLink = (_kind, since, events) => {
-    if (stopped) return { close: () => {} };
+    if (stopped || left) return { close: () => {} };
     const socket = new WebSocket(`ws://${server.address}/s/welcome/live?since=${since}`);
     sockets.add(socket);
     socket.on('open', () => events.opened());
@@ -129,7 +135,11 @@ function viewer(epoch: string): { viewer: Viewer; connection: LiveConnection } {
     { setTimeout: (run, ms) => +setTimeout(run, ms), clearTimeout: (id) => clearTimeout(id), random: Math.random },
   );
   connection.connect();
-  return { viewer: seen, connection };
+  const leave = () => {
+    left = true;
+    connection.disconnect();
+  };
+  return { viewer: seen, leave };
 }
 
 before(async () => {
@@ -157,6 +167,18 @@ test('the group prints the first-run banner once', () => {
   assert.equal(server.log().match(/"msg":"embedded database started"/g)?.length, 1, 'one FerretDB, started by the primary');
 });
 
+test("a post through either worker reaches the viewers of both at once: the primary relays the rings", async () => {
+  const { epoch } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { epoch: string };
+  // Round-robin puts these on both workers, as it does the posts' connections.
+  const watching = Array.from({ length: 4 }, () => viewer(epoch));
+  await until(() => watching.every(({ viewer: v }) => v.viewers >= 4), 10_000, () => 'every viewer connected');
+  for (let i = 0; i < RELAYED; i++) {
+    assert.equal(await post('/api/streams/welcome/posts', adminToken, `relayed ${i}`), 201);
+    await until(() => watching.every(({ viewer: v }) => v.posts.length === i + 1), 1000, () => `post ${i} on every viewer: ${watching.map(({ viewer: v }) => v.posts.length)}`);
+  }
+  for (const { leave } of watching) leave();
+});
+
 test('a worker killed with viewers attached: they reconnect, resume by seq and end equal to the database', async () => {
   const { epoch } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { epoch: string };
   const viewers = Array.from({ length: VIEWERS }, () => viewer(epoch).viewer);
@@ -182,10 +204,10 @@ test('a worker killed with viewers attached: they reconnect, resume by seq and e
     async () => {
       const { posts } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { posts: { id: string }[] };
       stored = posts.map((p) => p.id);
-      return stored.length === 12;
+      return stored.length === RELAYED + 12;
     },
     5000,
-    () => `the 12 posts published: ${stored.length}`,
+    () => `the ${RELAYED} + 12 posts published: ${stored.length}`,
   );
   await until(() => viewers.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${progress()}`);
   for (const v of viewers) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
