@@ -14,7 +14,7 @@ import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
 import type { Doorbell } from './live/doorbell.ts';
 import { LocalDoorbell } from './live/doorbell-local.ts';
 import { MongoDoorbell } from './live/doorbell-mongo.ts';
-import { ViewerCounts } from './live/presence.ts';
+import { type Presence, ViewerCounts } from './live/presence.ts';
 import { LocalPresence } from './live/presence-local.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
 import { Users } from './auth/users.ts';
@@ -70,6 +70,8 @@ export interface AppOptions {
   logger: Logger;
   /** How this instance hears others: a group's worker gets its primary's (main.ts); else by LIVELOG_RELAY. */
   doorbell?: Doorbell;
+  /** How this instance adds up viewer counts with others: likewise, the primary's for a worker. */
+  presence?: Presence;
 }
 
 /** The doorbell through the database, as LIVELOG_RELAY=mongo and a group's primary use it. */
@@ -81,7 +83,7 @@ export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoor
 }
 
 /** The whole application as a Fastify instance, without listening: tests call `inject()` on it. */
-export async function buildApp({ config, database, logger, doorbell: given }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logger, doorbell: givenDoorbell, presence }: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
     loggerInstance: logger as FastifyServerOptions['loggerInstance'],
@@ -110,7 +112,7 @@ export async function buildApp({ config, database, logger, doorbell: given }: Ap
   const instance = randomUUID();
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
   const shared = config.LIVELOG_RELAY === 'mongo';
-  const doorbell: Doorbell = given ?? (shared ? mongoDoorbell(config, database.db, logger) : new LocalDoorbell());
+  const doorbell: Doorbell = givenDoorbell ?? (shared ? mongoDoorbell(config, database.db, logger) : new LocalDoorbell());
   const hub: ProjectionHub = new LiveHub(
     logger.child({ component: 'hub' }),
     { heartbeatMs: config.LIVELOG_HEARTBEAT_MS, maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES, stallMs: config.LIVELOG_VIEWER_STALL_MS },
@@ -130,7 +132,7 @@ export async function buildApp({ config, database, logger, doorbell: given }: Ap
   });
   const viewerCounts = new ViewerCounts(
     hub,
-    shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS),
+    presence ?? (shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS)),
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
   );

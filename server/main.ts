@@ -1,13 +1,14 @@
 import cluster from 'node:cluster';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { buildApp, mongoDoorbell } from './app.ts';
-import type { Doorbell } from './live/doorbell.ts';
+import { type AppOptions, buildApp, mongoDoorbell } from './app.ts';
 import { workerDoorbell } from './live/doorbell-group.ts';
+import { MongoPresence } from './live/presence-mongo.ts';
+import { workerPresence } from './workers/shared-presence.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
 import { MongoChangeStore } from './log/mongo-store.ts';
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
 
 /**
  * A worker of a LIVELOG_WORKERS group: the primary gave it the database (MONGODB_URL) and the
- * shared relay (viewer counts through the database, the doorbell through the primary). It drains on the primary's word, on a signal of its own, or when the primary is
+ * shared relay: the doorbell and viewer counts go through the primary, which shares them through
+ * the database. It drains on the primary's word, on a signal of its own, or when the primary is
  * gone; the primary replaces a worker that exits while the group runs.
  */
 async function serveWorker(config: Config, logger: Logger): Promise<void> {
@@ -90,7 +92,8 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
   if (cluster.worker) cluster.worker.exitedAfterDisconnect = true;
   process.on('disconnect', () => stop('primary gone'));
   const opened = await open(config, logger);
-  const app = await listen(config, logger, opened, workerDoorbell());
+  const relay = { doorbell: workerDoorbell(), presence: workerPresence(config.LIVELOG_PRESENCE_MS) };
+  const app = await listen(config, logger, opened, relay);
   logger.info({ database: opened.describe }, 'worker is serving');
   stop = onStop(logger, 10_000, async () => {
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
@@ -101,13 +104,15 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
-  // The shared relay: viewer counts go through the database, so they add up; the primary alone
-  // tails the doorbell and relays its rings to the workers (one poll of the database per group).
+  // The shared relay: the primary alone tails the doorbell and writes the group's viewer counts, and
+  // relays both to its workers; through the database they reach other instances as LIVELOG_RELAY=mongo.
   const group = startGroup({
     count,
     logger,
     workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' },
     doorbell: mongoDoorbell(config, opened.database.db, logger),
+    presence: new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS),
+    presenceMs: config.LIVELOG_PRESENCE_MS,
   });
   let metrics: MetricsServer | undefined;
   let stopping = false;
@@ -149,8 +154,8 @@ async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
   }
 }
 
-async function listen(config: Config, logger: Logger, opened: OpenedDatabase, doorbell?: Doorbell): Promise<FastifyInstance> {
-  const app = await buildApp({ config, database: opened.database, logger, doorbell });
+async function listen(config: Config, logger: Logger, opened: OpenedDatabase, relay?: Pick<AppOptions, 'doorbell' | 'presence'>): Promise<FastifyInstance> {
+  const app = await buildApp({ config, database: opened.database, logger, ...relay });
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {

@@ -2,9 +2,11 @@
 // (LIVELOG_RELAY=mongo), with viewers of many streams on every instance. Reports the database's CPU
 // while idle and while posts go in through one instance, delivery p50/p99 to the viewers of the other
 // instances, deliveries missing (must be 0), and whether every viewer is told the true viewer count.
-//   npx tsx scripts/bench/instances.ts [--instances 8] [--streams 20] [--viewers 5] [--posts 20]
-//     [--idle 20] [--checkout .] [--port 3910]
-// --viewers is per stream per instance; --posts 0 measures idle only. --checkout runs another
+//   npx tsx scripts/bench/instances.ts [--instances 8] [--workers 1] [--streams 20] [--viewers 5]
+//     [--posts 20] [--idle 20] [--checkout .] [--port 3910]
+// --workers runs each instance as a LIVELOG_WORKERS group of that many processes (its viewers spread
+// over them by the cluster's round-robin); --viewers is per stream per instance; --posts 0 measures
+// idle only. --checkout runs another
 // checkout's server (an older commit, to compare) against this script.
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ import { machine, percentile, progress, startInstance, type Instance } from './h
 const { values } = parseArgs({
   options: {
     instances: { type: 'string', default: '8' },
+    workers: { type: 'string', default: '1' },
     streams: { type: 'string', default: '20' },
     viewers: { type: 'string', default: '5' },
     posts: { type: 'string', default: '20' },
@@ -32,6 +35,7 @@ const { values } = parseArgs({
   },
 });
 const instanceCount = Number(values.instances);
+const workersPerInstance = Number(values.workers);
 const streamCount = Number(values.streams);
 const viewersPerStream = Number(values.viewers);
 const postCount = Number(values.posts);
@@ -111,7 +115,7 @@ for (const slug of slugs) await streams.create(slug, `Benchmark ${slug}`, user._
 await database.close();
 const dbPid = await ferretdbPid();
 
-const env = { MONGODB_URL: embedded.url, LIVELOG_DB: 'livelog', LIVELOG_RELAY: 'mongo', LIVELOG_PRESENCE_MS: String(PRESENCE_MS) };
+const env = { MONGODB_URL: embedded.url, LIVELOG_DB: 'livelog', LIVELOG_RELAY: 'mongo', LIVELOG_PRESENCE_MS: String(PRESENCE_MS), LIVELOG_WORKERS: String(workersPerInstance) };
 const instances: Instance[] = [];
 // A few at a time: dozens of processes starting at once on two cores time out.
 for (let i = 0; i < instanceCount; i += 4) {
@@ -193,6 +197,7 @@ const result = {
   machine: machine(),
   date: new Date().toISOString(),
   instances: instanceCount,
+  workersPerInstance,
   streams: streamCount,
   viewers: viewers.length,
   dbCpuIdlePercent: Math.round(idleCpu * 10) / 10,

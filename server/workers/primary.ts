@@ -4,10 +4,13 @@ import { RestartBackoff } from '../db/embedded/restart-backoff.ts';
 import { GroupLimits } from './shared-limits.ts';
 import type { Doorbell } from '../live/doorbell.ts';
 import { GroupDoorbellRelay } from '../live/doorbell-group.ts';
+import type { Presence } from '../live/presence.ts';
+import { countDbError } from '../metrics/metrics.ts';
+import { GroupPresence } from './shared-presence.ts';
 
 // The primary of a LIVELOG_WORKERS group: it holds the database (started once, here), forks the
 // workers that serve the port, replaces one that dies, counts the group's per-user limits, tails the
-// doorbell for them all (live/doorbell-group.ts), and on
+// doorbell and writes the viewer counts for them all (live/doorbell-group.ts, shared-presence.ts), and on
 // SIGTERM/SIGINT drains every worker before it stops the database. It serves no HTTP itself.
 
 /** What the primary tells a worker: drain and exit (the same as a SIGTERM to a single process). */
@@ -23,6 +26,9 @@ export interface GroupOptions {
   workerEnv: NodeJS.ProcessEnv;
   /** The group's one doorbell through the database, relayed to the workers. */
   doorbell: Doorbell;
+  /** The group's one presence document in the database, and its round. */
+  presence: Presence;
+  presenceMs: number;
 }
 
 export interface Group {
@@ -42,7 +48,7 @@ interface Slot {
 }
 
 /** Forks the workers; `ready` tells when they all listen. */
-export function startGroup({ count, logger, workerEnv, doorbell }: GroupOptions): Group {
+export function startGroup({ count, logger, workerEnv, doorbell, presence, presenceMs }: GroupOptions): Group {
   const limits = new GroupLimits();
   const connected = () => Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
   const relay = new GroupDoorbellRelay(doorbell, {
@@ -52,15 +58,20 @@ export function startGroup({ count, logger, workerEnv, doorbell }: GroupOptions)
     },
   });
   relay.start();
+  const viewers = new GroupPresence(presence, presenceMs, (err) => {
+    countDbError('presence');
+    logger.debug({ err }, 'viewer counts not updated this round');
+  });
+  viewers.start();
   const slots: Slot[] = Array.from({ length: count }, (): Slot => ({ serving: false, startedAt: 0, backoff: new RestartBackoff() }));
   let started = false;
   let stopping = false;
 
   cluster.on('message', (worker, message) => {
-    const handled = limits.handle(worker.id, message, (answer) => {
-      if (worker.isConnected()) worker.send(answer);
-    });
-    if (!handled) relay.handle(worker.id, message);
+    const answer = (reply: object) => {
+      if (worker.isConnected()) worker.send(reply);
+    };
+    if (!limits.handle(worker.id, message, answer) && !viewers.handle(worker.id, message, answer)) relay.handle(worker.id, message);
   });
 
   const fork = (slot: Slot) => {
@@ -78,6 +89,7 @@ export function startGroup({ count, logger, workerEnv, doorbell }: GroupOptions)
     if (started) worker.once('listening', () => logger.info({ worker: worker.id, pid: worker.process.pid }, 'replacement worker is serving'));
     worker.once('exit', (code, signal) => {
       limits.workerGone(worker.id);
+      viewers.workerGone(worker.id);
       if (slot.worker === worker) slot.worker = undefined;
       if (stopping || !started) return;
       const restartInMs = slot.backoff.next(Date.now() - slot.startedAt);
@@ -107,6 +119,7 @@ export function startGroup({ count, logger, workerEnv, doorbell }: GroupOptions)
     }, DRAIN_TIMEOUT_MS);
     await Promise.all(exited);
     clearTimeout(force);
+    viewers.stop();
     await relay.stop();
   };
 
