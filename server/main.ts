@@ -104,12 +104,12 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
-  // The shared relay: the primary alone tails the doorbell and writes the group's viewer counts, and
-  // relays both to its workers; through the database they reach other instances as LIVELOG_RELAY=mongo.
+  // The shared relay, as LIVELOG_RELAY=mongo whatever it says: the primary alone tails the doorbell and
+  // writes the group's viewer counts in the database, and relays both to its workers over IPC.
   const group = startGroup({
     count,
     logger,
-    workerEnv: { MONGODB_URL: opened.url, LIVELOG_RELAY: 'mongo' },
+    workerEnv: { MONGODB_URL: opened.url },
     doorbell: mongoDoorbell(config, opened.database.db, logger),
     presence: new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS),
     presenceMs: config.LIVELOG_PRESENCE_MS,
