@@ -6,16 +6,17 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
 import { type AppOptions, buildApp, mongoDoorbell } from './app.ts';
-import { workerDoorbell } from './live/doorbell-group.ts';
+import { GroupDoorbellRelay, workerDoorbell } from './live/doorbell-group.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
-import { workerPresence } from './workers/shared-presence.ts';
+import { GroupPresence, workerPresence } from './live/presence-group.ts';
+import { countDbError } from './metrics/metrics.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
 import { MongoChangeStore } from './log/mongo-store.ts';
 import { Streams } from './log/streams.ts';
 import { type MetricsServer, servePrimaryMetrics, serveProcessMetrics } from './metrics/serve.ts';
 import { workerCount } from './workers/count.ts';
-import { SHUTDOWN_MESSAGE, startGroup } from './workers/primary.ts';
+import { SHUTDOWN_MESSAGE, startGroup, workerMessages } from './workers/primary.ts';
 
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
 // set), serves, and shuts everything down in order on SIGINT/SIGTERM. With LIVELOG_WORKERS above
@@ -106,14 +107,15 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
   // The shared relay, as LIVELOG_RELAY=mongo whatever it says: the primary alone tails the doorbell and
   // writes the group's viewer counts in the database, and relays both to its workers over IPC.
-  const group = startGroup({
-    count,
-    logger,
-    workerEnv: { MONGODB_URL: opened.url },
-    doorbell: mongoDoorbell(config, opened.database.db, logger),
-    presence: new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS),
-    presenceMs: config.LIVELOG_PRESENCE_MS,
+  const doorbell = new GroupDoorbellRelay(mongoDoorbell(config, opened.database.db, logger), workerMessages);
+  const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS);
+  const viewers = new GroupPresence(presence, config.LIVELOG_PRESENCE_MS, (err) => {
+    countDbError('presence');
+    logger.debug({ err }, 'viewer counts not updated this round');
   });
+  doorbell.start();
+  viewers.start();
+  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url }, services: [doorbell, viewers] });
   let metrics: MetricsServer | undefined;
   let stopping = false;
   // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.

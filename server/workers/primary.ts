@@ -2,15 +2,10 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { RestartBackoff } from '../db/embedded/restart-backoff.ts';
 import { GroupLimits } from './shared-limits.ts';
-import type { Doorbell } from '../live/doorbell.ts';
-import { GroupDoorbellRelay } from '../live/doorbell-group.ts';
-import type { Presence } from '../live/presence.ts';
-import { countDbError } from '../metrics/metrics.ts';
-import { GroupPresence } from './shared-presence.ts';
 
 // The primary of a LIVELOG_WORKERS group: it holds the database (started once, here), forks the
-// workers that serve the port, replaces one that dies, counts the group's per-user limits, tails the
-// doorbell and writes the viewer counts for them all (live/doorbell-group.ts, shared-presence.ts), and on
+// workers that serve the port, replaces one that dies, counts the group's per-user limits, runs the
+// services it keeps for them all (the doorbell and viewer counts: main.ts), and on
 // SIGTERM/SIGINT drains every worker before it stops the database. It serves no HTTP itself.
 
 /** What the primary tells a worker: drain and exit (the same as a SIGTERM to a single process). */
@@ -24,12 +19,35 @@ export interface GroupOptions {
   logger: Logger;
   /** Added to each worker's environment. */
   workerEnv: NodeJS.ProcessEnv;
-  /** The group's one doorbell through the database, relayed to the workers. */
-  doorbell: Doorbell;
-  /** The group's one presence document in the database, and its round. */
-  presence: Presence;
-  presenceMs: number;
+  /** What the primary keeps for its workers besides the limits, stopped once they are all gone. */
+  services: GroupService[];
 }
+
+/**
+ * A service the primary keeps for its workers (live/doorbell-group.ts, live/presence-group.ts):
+ * it takes the workers' messages that are its own, and may reach them through `workerMessages`.
+ */
+export interface GroupService {
+  handle(workerId: number, message: unknown, answer: (reply: object) => void): boolean;
+  /** The worker listens, so it has started everything it has. */
+  workerServing?(workerId: number): void;
+  workerGone?(workerId: number): void;
+  stop(): void | Promise<void>;
+}
+
+const connected = () => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker?.isConnected() === true);
+
+/** The primary's way to the workers for its services: one of them, or all but one. */
+export const workerMessages = {
+  send(workerId: number, message: object): void {
+    connected()
+      .find((worker) => worker.id === workerId)
+      ?.send(message);
+  },
+  broadcast(message: object, except?: number): void {
+    for (const worker of connected()) if (worker.id !== except) worker.send(message);
+  },
+};
 
 export interface Group {
   /** Where the workers listen, once every one does; rejected if one exits before that. */
@@ -48,21 +66,8 @@ interface Slot {
 }
 
 /** Forks the workers; `ready` tells when they all listen. */
-export function startGroup({ count, logger, workerEnv, doorbell, presence, presenceMs }: GroupOptions): Group {
+export function startGroup({ count, logger, workerEnv, services }: GroupOptions): Group {
   const limits = new GroupLimits();
-  const connected = () => Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
-  const relay = new GroupDoorbellRelay(doorbell, {
-    send: (workerId, message) => connected().find((worker) => worker?.id === workerId)?.send(message),
-    broadcast: (message, except) => {
-      for (const worker of connected()) if (worker?.id !== except) worker?.send(message);
-    },
-  });
-  relay.start();
-  const viewers = new GroupPresence(presence, presenceMs, (err) => {
-    countDbError('presence');
-    logger.debug({ err }, 'viewer counts not updated this round');
-  });
-  viewers.start();
   const slots: Slot[] = Array.from({ length: count }, (): Slot => ({ serving: false, startedAt: 0, backoff: new RestartBackoff() }));
   let started = false;
   let stopping = false;
@@ -71,7 +76,7 @@ export function startGroup({ count, logger, workerEnv, doorbell, presence, prese
     const answer = (reply: object) => {
       if (worker.isConnected()) worker.send(reply);
     };
-    if (!limits.handle(worker.id, message, answer) && !viewers.handle(worker.id, message, answer)) relay.handle(worker.id, message);
+    if (!limits.handle(worker.id, message, answer)) services.some((service) => service.handle(worker.id, message, answer));
   });
 
   const fork = (slot: Slot) => {
@@ -82,14 +87,14 @@ export function startGroup({ count, logger, workerEnv, doorbell, presence, prese
     slot.serving = false;
     worker.once('listening', () => {
       slot.serving = slot.worker === worker;
-      relay.workerServing(worker.id);
+      for (const service of services) service.workerServing?.(worker.id);
     });
     // A send to a worker that just died fails here rather than crashing the primary.
     worker.on('error', (err) => logger.warn({ err, worker: worker.id }, 'message to a worker failed'));
     if (started) worker.once('listening', () => logger.info({ worker: worker.id, pid: worker.process.pid }, 'replacement worker is serving'));
     worker.once('exit', (code, signal) => {
       limits.workerGone(worker.id);
-      viewers.workerGone(worker.id);
+      for (const service of services) service.workerGone?.(worker.id);
       if (slot.worker === worker) slot.worker = undefined;
       if (stopping || !started) return;
       const restartInMs = slot.backoff.next(Date.now() - slot.startedAt);
@@ -119,8 +124,7 @@ export function startGroup({ count, logger, workerEnv, doorbell, presence, prese
     }, DRAIN_TIMEOUT_MS);
     await Promise.all(exited);
     clearTimeout(force);
-    viewers.stop();
-    await relay.stop();
+    await Promise.all(services.map((service) => service.stop()));
   };
 
   const ready = new Promise<{ address: string; port: number }>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalPresence, type PresenceBoard } from '../../server/live/presence-local.ts';
-import { GroupPresence, isPresenceReport, type PresenceReport, WorkerPresence } from '../../server/workers/shared-presence.ts';
+import { GroupPresence, isPresenceReport, type PresenceReport, WorkerPresence } from '../../server/live/presence-group.ts';
 
 const INTERVAL_MS = 1000;
 

@@ -1,5 +1,4 @@
-import type { Presence } from '../live/presence.ts';
-import { PRESENCE_ROUNDS_KEPT } from '../live/presence.ts';
+import { PRESENCE_ROUNDS_KEPT, type Presence } from './presence.ts';
 
 // Viewer counts of a LIVELOG_WORKERS group, kept in the primary: each worker reports its counts over
 // IPC and is answered at once with the totals; the primary adds the workers' counts up and writes
