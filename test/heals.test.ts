@@ -30,6 +30,7 @@ const ferretdbPid = async (): Promise<number> => JSON.parse(await readFile(path.
 
 const publish = (body: string, key: string) =>
   fetch(`http://${server.address}/api/streams/welcome/posts`, {
+    signal: AbortSignal.timeout(15_000),
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'idempotency-key': key, 'content-type': 'application/json' },
     body: JSON.stringify({ body }),
@@ -78,7 +79,7 @@ async function until(condition: () => boolean | Promise<boolean>, ms: number, wh
 
 async function startSharedServer(): Promise<void> {
   server = await startServer();
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'token', 'create', 'admin'], { env: env() });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'token', 'create', 'admin'], { env: env(), timeout: 30_000 });
   token = stdout.trim();
 }
 
@@ -114,7 +115,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(page.status, 200);
   // A signed-in author reading the stream carries a session cookie; its lookup needs the database.
   const password = 'heals viewer battery staple';
-  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'user', 'add', 'reader', '--password', password], { env: env() });
+  await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'user', 'add', 'reader', '--password', password], { env: env(), timeout: 30_000 });
   const form = await fetch(`http://${server.address}/login`, { headers: { accept: 'text/html' } });
   const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const csrfToken = /name="_csrf" value="([^"]*)"/.exec(await form.text())![1]!;

@@ -39,7 +39,7 @@ function recorder(frames: Frame[], close: () => void): TestViewer {
 
 export async function websocketViewer(base: string, slug: string, since?: string, headers: Record<string, string> = {}): Promise<TestViewer> {
   const query = since === undefined ? '' : `?since=${since}`;
-  const socket = new WebSocket(`ws://${base}/s/${slug}/live${query}`, { headers });
+  const socket = new WebSocket(`ws://${base}/s/${slug}/live${query}`, { headers, handshakeTimeout: 10_000 });
   const frames: Frame[] = [];
   socket.on('message', (data) => frames.push(JSON.parse(String(data))));
   await new Promise((resolve, reject) => {
