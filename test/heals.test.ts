@@ -111,17 +111,18 @@ test('after a kill -9 of the embedded database, /readyz is back to 200 within se
 test('while the embedded database is down and cannot come back, viewers are served from memory, authors get a 503 to retry, and a retry after it heals publishes exactly once', { timeout: 90_000 }, async () => {
   await startSharedServer();
   assert.equal((await publish('before the crash', 'heal-key-0')).status, 201);
-  const page = await fetch(`http://${server.address}/s/welcome`, { headers: { accept: 'text/html' } });
+  const page = await fetch(`http://${server.address}/s/welcome`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(15_000) });
   assert.equal(page.status, 200);
   // A signed-in author reading the stream carries a session cookie; its lookup needs the database.
   const password = 'heals viewer battery staple';
   await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', 'user', 'add', 'reader', '--password', password], { env: env(), timeout: 30_000 });
-  const form = await fetch(`http://${server.address}/login`, { headers: { accept: 'text/html' } });
+  const form = await fetch(`http://${server.address}/login`, { headers: { accept: 'text/html' }, signal: AbortSignal.timeout(15_000) });
   const csrfCookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const csrfToken = /name="_csrf" value="([^"]*)"/.exec(await form.text())![1]!;
   const login = await fetch(`http://${server.address}/login`, {
     method: 'POST',
     redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
     headers: { cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ _csrf: csrfToken, name: 'reader', password }).toString(),
   });
@@ -145,11 +146,11 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(await ready(), 503);
 
   for (const headers of [{ accept: 'text/html' }, { accept: 'text/html', cookie }] as Record<string, string>[]) {
-    const during = await fetch(`http://${server.address}/s/welcome`, { headers });
+    const during = await fetch(`http://${server.address}/s/welcome`, { headers, signal: AbortSignal.timeout(15_000) });
     assert.equal(during.status, 200, `stream page with ${JSON.stringify(headers)}`);
     assert.match(await during.text(), /before the crash/);
   }
-  const posts = await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`);
+  const posts = await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`, { signal: AbortSignal.timeout(15_000) });
   assert.equal(posts.status, 200);
   assert.deepEqual((await posts.json()).posts.map((p: { body: string }) => p.body), ['before the crash']);
   const arriving = await websocketViewer(server.address, 'welcome', '');
@@ -173,7 +174,7 @@ test('while the embedded database is down and cannot come back, viewers are serv
   assert.equal(retried.status, 201);
   const again = await publish('during the outage', 'heal-key-1');
   assert.equal((await again.json()).id, (await retried.json()).id);
-  const { posts: after } = await (await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`)).json();
+  const { posts: after } = await (await fetch(`http://${server.address}/api/streams/welcome/posts?since=0`, { signal: AbortSignal.timeout(15_000) })).json();
   assert.deepEqual(after.map((p: { body: string }) => p.body).sort(), ['before the crash', 'during the outage']);
   for (const viewer of [connected, arriving]) {
     await viewer.waitFor((frames) => frames.filter((f) => f.t === 'post').length === 2);
