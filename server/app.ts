@@ -22,7 +22,7 @@ import { Tokens } from './auth/tokens.ts';
 import { Images } from './media/images.ts';
 import { registerSecurity } from './http/plugins/security.ts';
 import { requestIdGenerator } from './http/plugins/proxies.ts';
-import { trustedProxies } from './proxy-trust.ts';
+import { trustedProxies, type TrustProxy } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
 import { registerSessions } from './http/plugins/sessions.ts';
 import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
@@ -44,6 +44,8 @@ import { enableMetrics, watchViewers } from './metrics/metrics.ts';
 /** The services every route can reach as `app.livelog`. */
 export interface Livelog {
   config: Config;
+  /** LIVELOG_TRUST_PROXY, compiled once: Fastify's request.ip and the change guards both use it. */
+  trustProxy: TrustProxy;
   /** Whether the database answers; routes never get the database itself. */
   database: DatabaseHealth;
   projections: Projections;
@@ -138,6 +140,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   );
   app.decorate('livelog', {
     config,
+    trustProxy,
     database,
     projections,
     purge: (stream, postId) => purgePost(store, images, stream, postId),

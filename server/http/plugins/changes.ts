@@ -1,4 +1,4 @@
-import { trustedProxies, type TrustProxy } from '../../proxy-trust.ts';
+import type { TrustProxy } from '../../proxy-trust.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
 import type { UserRecord } from '../../auth/types.ts';
 import { RateLimited, UploadsBusy } from '../../errors.ts';
@@ -62,9 +62,8 @@ const timePublish: onResponseHookHandler = async (request, reply) => {
 };
 
 function changeGuards(app: FastifyInstance): ChangeGuards {
-  const { config, tokens } = app.livelog;
-  const trustedProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
-  const refuseEarly = (request: FastifyRequest, reply: FastifyReply) => closeAfterRefusal(request, reply, trustedProxy);
+  const { config, tokens, trustProxy } = app.livelog;
+  const refuseEarly = (request: FastifyRequest, reply: FastifyReply) => closeAfterRefusal(request, reply, trustProxy);
 
   const bearer: onRequestHookHandler = async (request, reply) => {
     const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
