@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { BSON, type Document } from 'mongodb';
 
 // A Livelog backup is a folder: one file per collection, each document one line of canonical
@@ -52,17 +50,6 @@ export function encodeLine(document: Document): string {
 
 export function decodeLine(line: string): Document {
   return BSON.EJSON.parse(line, { relaxed: false }) as Document;
-}
-
-/** The SHA-256 and size of a file, read as a stream. */
-export async function digestOf(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 /** A manifest read from disk, checked field by field; throws saying what is wrong. */

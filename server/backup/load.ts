@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { BSON, type Document } from 'mongodb';
 import type { Database } from '../db/database.ts';
 import { newEpoch } from '../log/streams.ts';
-import { COLLECTIONS, decodeLine, digestOf, DROPPED_ON_FORCE, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
+import { COLLECTIONS, decodeLine, DROPPED_ON_FORCE, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
 import type { Progress } from './dump.ts';
 
 /** Documents inserted at once, and the bytes of text past which a batch goes early (photos). */
@@ -21,9 +22,6 @@ export interface RestoreOptions {
 /** Checks a backup whole, then loads it into the database; nothing is written if a check fails. */
 export async function restore(database: Database, dir: string, options: RestoreOptions, progress: Progress): Promise<Manifest> {
   const manifest = await verify(dir, progress);
-  // Every document is read and checked before anything is dropped: a --force restore of a dump that
-  // cannot load must leave the old data in place, not half of each.
-  for (const entry of manifest.collections) await scan(dir, entry, progress);
   const present = await contents(database);
   if (present.length && !options.force) {
     throw new Error(`the database "${database.db.databaseName}" is not empty (${present.join(', ')}); restore into an empty one, or pass --force to drop Livelog's collections first`);
@@ -43,7 +41,11 @@ export async function restore(database: Database, dir: string, options: RestoreO
   return manifest;
 }
 
-/** The manifest, once every file matches its size and SHA-256 there. */
+/**
+ * The manifest, once every file matches its size and SHA-256 there and every document in it reads
+ * as a load would: before anything is dropped, so that a --force restore of a dump that cannot load
+ * leaves the old data in place, not half of each. Each file is read once for both.
+ */
 async function verify(dir: string, progress: Progress): Promise<Manifest> {
   const manifestFile = path.join(dir, MANIFEST);
   const size = await stat(manifestFile).then(
@@ -54,39 +56,72 @@ async function verify(dir: string, progress: Progress): Promise<Manifest> {
   );
   if (size > MAX_MANIFEST_BYTES) throw new Error(`${MANIFEST} is too large to be a Livelog backup's manifest`);
   const manifest = parseManifest(await readFile(manifestFile, 'utf8'));
+  // A changed file is said to be changed, whatever its documents look like: checksums first.
+  const reads: { entry: ManifestEntry; read: DumpFileRead }[] = [];
   for (const entry of manifest.collections) {
     const file = fileOf(entry.collection);
-    const found = await digestOf(path.join(dir, file)).catch(() => null);
+    const found = await readDumpFile(dir, entry);
     if (!found) throw new Error(`${file} is missing from ${dir}; nothing was restored`);
     if (found.sha256 !== entry.sha256 || found.bytes !== entry.bytes) {
       throw new Error(`${file} does not match its checksum in ${MANIFEST}: the backup is damaged or was changed; nothing was restored`);
     }
+    reads.push({ entry, read: found });
   }
   progress(`checked ${manifest.collections.length} files against ${MANIFEST} (backup of ${manifest.createdAt})`);
+  for (const { entry, read } of reads) {
+    if (read.problem) throw new Error(`${fileOf(entry.collection)} ${read.problem}; nothing was restored`);
+    progress(`${entry.collection}: ${read.documents} documents read and checked`);
+  }
   return manifest;
 }
 
-/** Reads a file's documents as a load would: each parses, has an `_id` of its own, and they number what the manifest says. */
-async function scan(dir: string, entry: ManifestEntry, progress: Progress): Promise<void> {
-  const file = fileOf(entry.collection);
+interface DumpFileRead {
+  sha256: string;
+  bytes: number;
+  documents: number;
+  /** The first thing that would stop a load: a line that is no document, a repeated _id, a count unlike the manifest's. */
+  problem?: string;
+}
+
+/** One read of a dump file: its SHA-256 and size, and each document decoded and checked; null if it is missing. */
+async function readDumpFile(dir: string, entry: ManifestEntry): Promise<DumpFileRead | null> {
+  const input = createReadStream(path.join(dir, fileOf(entry.collection)));
+  const hash = createHash('sha256');
+  let bytes = 0;
+  input.on('data', (chunk) => {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  });
   const ids = new Set<string>();
+  let problem: string | undefined;
   let lineNumber = 0;
-  for await (const line of linesOf(dir, entry)) {
-    lineNumber++;
-    if (!line) continue;
-    let document: Document;
-    try {
-      document = decodeLine(line);
-    } catch (error) {
-      throw new Error(`${file} line ${lineNumber} is not a document (${(error as Error).message}); nothing was restored`);
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+      lineNumber++;
+      if (!line || problem) continue; // read on to the end for the checksum
+      problem = documentProblem(line, lineNumber, ids);
     }
-    if (document._id === undefined || document._id === null) throw new Error(`${file} line ${lineNumber} has no _id; nothing was restored`);
-    const id = BSON.EJSON.stringify(document._id, { relaxed: false });
-    if (ids.has(id)) throw new Error(`${file} line ${lineNumber} repeats the _id ${id.slice(0, 80)}; nothing was restored`);
-    ids.add(id);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
-  if (ids.size !== entry.count) throw new Error(`${file} holds ${ids.size} documents, not the ${entry.count} of ${MANIFEST}; nothing was restored`);
-  progress(`${entry.collection}: ${ids.size} documents read and checked`);
+  if (!problem && ids.size !== entry.count) problem = `holds ${ids.size} documents, not the ${entry.count} of ${MANIFEST}`;
+  return { sha256: hash.digest('hex'), bytes, documents: ids.size, problem };
+}
+
+/** Why a line could not be loaded, if it could not; records its _id in `ids`. */
+function documentProblem(line: string, lineNumber: number, ids: Set<string>): string | undefined {
+  let document: Document;
+  try {
+    document = decodeLine(line);
+  } catch (error) {
+    return `line ${lineNumber} is not a document (${(error as Error).message})`;
+  }
+  if (document._id === undefined || document._id === null) return `line ${lineNumber} has no _id`;
+  const id = BSON.EJSON.stringify(document._id, { relaxed: false });
+  if (ids.has(id)) return `line ${lineNumber} repeats the _id ${id.slice(0, 80)}`;
+  ids.add(id);
+  return undefined;
 }
 
 function linesOf(dir: string, entry: ManifestEntry): AsyncIterable<string> {
