@@ -14,6 +14,7 @@ import { LiveStatus } from './live-status.ts';
 import { KeyMomentNotifier } from './notify.ts';
 import { focusHighlighted } from './permalink.ts';
 import { enableSharing } from './share.ts';
+import { reloadWhenSignInCheckable } from './sign-in-check.ts';
 import { followStatus } from './status-form.ts';
 import { HiddenTabCounter } from './tab-title.ts';
 import { clockTime, showRelativeTimes } from './time.ts';
@@ -51,6 +52,8 @@ if (posts) {
     if (snippet) enableSnippet(snippet);
   }
   if (document.body.classList.contains('embed')) reportHeight(slug);
+  const unchecked = document.getElementById('sign-in-unchecked');
+  if (unchecked) reloadWhenSignInCheckable(unchecked);
 }
 
 function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement) => void): void {

@@ -95,7 +95,7 @@ async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page
   });
   // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
   const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
-  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl };
+  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl, signInUnchecked: request.signInUnchecked, signedIn: request.signInUnchecked };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }
