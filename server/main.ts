@@ -18,6 +18,9 @@ import { type MetricsServer, servePrimaryMetrics, serveProcessMetrics } from './
 import { workerCount } from './workers/count.ts';
 import { SHUTDOWN_MESSAGE, startGroup, workerMessages } from './workers/primary.ts';
 
+/** How a primary tells its workers which database it opened (theirs comes to them as MONGODB_URL). */
+const PRIMARY_DATABASE_ENV = 'LIVELOG_PRIMARY_DATABASE';
+
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
 // set), serves, and shuts everything down in order on SIGINT/SIGTERM. With LIVELOG_WORKERS above
 // one, this process is the primary of a group (workers/primary.ts) and each worker runs this file
@@ -95,7 +98,8 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
   const opened = await open(config, logger);
   const relay = { doorbell: workerDoorbell(), presence: workerPresence(config.LIVELOG_PRESENCE_MS) };
   const app = await listen(config, logger, opened, relay);
-  logger.info({ database: opened.describe }, 'worker is serving');
+  // Given as MONGODB_URL, the database is the primary's: say which one it is, as the primary did.
+  logger.info({ database: process.env[PRIMARY_DATABASE_ENV] ?? opened.describe }, 'worker is serving');
   stop = onStop(logger, 10_000, async () => {
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
     await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
@@ -115,7 +119,7 @@ async function servePrimary(config: Config, logger: Logger, opened: OpenedDataba
   });
   doorbell.start();
   viewers.start();
-  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url }, services: [doorbell, viewers] });
+  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, [PRIMARY_DATABASE_ENV]: opened.describe }, services: [doorbell, viewers] });
   let metrics: MetricsServer | undefined;
   let stopping = false;
   // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.
