@@ -24,6 +24,7 @@ import { registerSecurity } from './http/plugins/security.ts';
 import { requestIdGenerator } from './http/plugins/proxies.ts';
 import { trustedProxies, type TrustProxy } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
+import { requestForLog } from './http/plugins/stream-access.ts';
 import { registerSessions } from './http/plugins/sessions.ts';
 import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
 import { pressureLimits, registerPressure } from './http/plugins/pressure.ts';
@@ -88,7 +89,8 @@ export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoor
 export async function buildApp({ config, database, logger, doorbell: givenDoorbell, presence }: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
-    loggerInstance: logger as FastifyServerOptions['loggerInstance'],
+    // Request lines without viewer keys (stream-access.ts): a key in a log is a key anyone may use.
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }) as FastifyServerOptions['loggerInstance'],
     // request.ip is the client's address: X-Forwarded-For counts only through configured proxies.
     trustProxy,
     bodyLimit: 256 * 1024,

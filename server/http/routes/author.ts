@@ -24,6 +24,7 @@ import { Headline, PhotoFields, PostParams, SeqText as Seq, SlugParams } from '.
 import { storePhotos } from '../../media/images.ts';
 import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
+import { readStream } from '../plugins/stream-access.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -74,7 +75,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   // The Markdown source and version of one post, for editing in place.
   app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
-    const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
+    const view = (await readStream(request, reply, request.params.slug)).projection.post(request.params.id);
     if (!view) throw new PostNotFound();
     reply.header('cache-control', 'no-store');
     const { post } = view;
@@ -86,7 +87,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
     const { slug, id } = request.params;
     const user = await sessionUser(request);
     if (!user) return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}/posts/${id}/edit`)}`, 303);
-    const projection = await app.livelog.projections.require(slug);
+    const { projection } = await readStream(request, reply, slug);
     const view = projection.post(id);
     if (!view) throw new PostNotFound();
     if (!user.admin && (view.post.author.id !== user._id || !projection.authors.has(user._id))) throw new NotYourPost();
