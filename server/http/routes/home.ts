@@ -55,7 +55,7 @@ async function summarise(projections: Projections, streams: StreamRecord[]): Pro
 async function summary(projections: Projections, stream: StreamRecord): Promise<StreamSummary | null> {
   const projection = await projections.get(stream._id).catch(() => null);
   // Whether it is public is in its log: a stream that cannot be read just now is not listed.
-  if (!projection || projection.access.visibility !== 'public') return null;
+  if (projection?.access.visibility !== 'public') return null;
   return {
     stream,
     status: projection.status.status,

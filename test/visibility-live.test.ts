@@ -1,0 +1,134 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import WebSocket from 'ws';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { Users } from '../server/auth/users.ts';
+import { Tokens } from '../server/auth/tokens.ts';
+import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { Browser, csrfFor, loggedIn } from './browser.ts';
+import { sseViewer } from './viewer.ts';
+
+// A private stream lets go of live viewers it no longer admits, on every instance: the change is in
+// the stream's log, and each instance folds it. Instance A takes the admin's changes; the viewers
+// watch through instance B (and A).
+
+let t: TestApp;
+let other: FastifyInstance;
+const bases: string[] = [];
+let adminToken: string;
+const logLines: string[] = [];
+
+before(async () => {
+  const env = { LIVELOG_RELAY: 'mongo', LIVELOG_CATCHUP_MS: '500' };
+  t = await testApp(env);
+  const config = loadConfig({ MONGODB_URL: databaseUrl(), LIVELOG_DB: t.database.db.databaseName, LOG_LEVEL: 'info', ...env });
+  const capture = new Writable({ write: (chunk, _encoding, done) => done(void logLines.push(String(chunk))) });
+  other = await buildApp({ config, database: t.database, logger: pino({ level: 'info' }, capture) });
+  for (const app of [t.app, other]) {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    bases.push(`127.0.0.1:${(app.server.address() as { port: number }).port}`);
+  }
+  const admin = await new Users(t.database).add('boss', 'admin password', true);
+  adminToken = await new Tokens(t.database).create(admin, 'admin');
+});
+after(async () => {
+  await other.close();
+  await t.close();
+});
+
+/** An admin's API call to instance A. */
+const asAdmin = (method: 'PUT' | 'POST' | 'DELETE', path: string, payload?: object) =>
+  t.app.inject({ method, url: `/api/streams/${t.slug}${path}`, headers: { authorization: `Bearer ${adminToken}` }, payload });
+
+const cookieHeader = (browser: Browser) =>
+  Object.entries(browser.cookieJar())
+    .map(([name, value]) => `${name}=${value}`)
+    .join('; ');
+
+/** A websocket viewer that records its hello and its close code. */
+async function watch(base: string, cookie: string) {
+  const socket = new WebSocket(`ws://${base}/s/${t.slug}/live?since=0`, { headers: { cookie } });
+  const state = { hello: false, closed: undefined as number | undefined };
+  socket.on('message', (data) => {
+    if (JSON.parse(String(data)).t === 'hello') state.hello = true;
+  });
+  socket.on('close', (code) => (state.closed = code));
+  socket.on('error', () => {});
+  const deadline = Date.now() + 5000;
+  while (!state.hello && state.closed === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  return { state, close: () => socket.close() };
+}
+
+async function until(condition: () => boolean, what: string, ms = 3000): Promise<number> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - started;
+}
+
+test('revoking the links closes their viewers’ websockets and event streams on every instance; members stay', async (context) => {
+  assert.equal((await asAdmin('PUT', '/visibility', { visibility: 'private' })).statusCode, 200);
+  const made = await asAdmin('POST', '/viewer-links');
+  assert.equal(made.statusCode, 201);
+  const link = new URL(made.json().url);
+  assert.match(link.search, /^\?key=[A-Za-z0-9_-]{43}$/);
+
+  // The link's holder opens it on instance B: a cookie for this stream, and the key out of the address.
+  const holder = new Browser(other);
+  const opened = await holder.request('GET', `${link.pathname}${link.search}`);
+  assert.equal(opened.statusCode, 303);
+  assert.equal(opened.headers.location, `/s/${t.slug}`);
+  assert.ok(logLines.some((line) => line.includes('[redacted]')), 'the request was logged');
+  assert.ok(!logLines.some((line) => line.includes(link.searchParams.get('key')!)), 'its key was not');
+  assert.equal((await holder.request('GET', `/s/${t.slug}`)).statusCode, 200);
+
+  const member = await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD);
+  const onB = await watch(bases[1]!, cookieHeader(holder));
+  const memberOnB = await watch(bases[1]!, cookieHeader(member));
+  const sseOnA = await sseViewer(bases[0]!, t.slug, { since: '0' });
+  assert.equal(sseOnA.response.status, 404, 'no cookie, no key: as if there were no stream');
+  const keyedSse = await fetch(`http://${bases[0]}/s/${t.slug}/events?since=0&key=${link.searchParams.get('key')}`);
+  assert.equal(keyedSse.status, 200);
+  const sseClosed = keyedSse.body!.pipeTo(new WritableStream()).then(
+    () => true,
+    () => true,
+  );
+  assert.ok(onB.state.hello && memberOnB.state.hello, 'both admitted');
+
+  assert.equal((await asAdmin('DELETE', '/viewer-links')).statusCode, 200);
+  const cutAfter = await until(() => onB.state.closed !== undefined, 'the link holder’s websocket on B closes');
+  assert.ok(await Promise.race([sseClosed, new Promise((r) => setTimeout(() => r(false), 3000))]), 'the event stream on A ends');
+  assert.equal(memberOnB.state.closed, undefined, 'the member still watches');
+  context.diagnostic(`the link holder's websocket on the other instance closed ${cutAfter} ms after the revoke was answered`);
+
+  // Reconnecting gets what a stream that does not exist gets.
+  const again = await watch(bases[1]!, cookieHeader(holder));
+  assert.equal(again.state.closed, 4404);
+  assert.equal((await holder.request('GET', `/s/${t.slug}`)).statusCode, 404);
+  memberOnB.close();
+});
+
+test('removing a member closes their live connection; making the stream public again lets anyone watch', async () => {
+  const member = await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD);
+  const memberOnB = await watch(bases[1]!, cookieHeader(member));
+  assert.ok(memberOnB.state.hello);
+  const admin = await loggedIn(t.app, 'boss', 'admin password');
+  const removed = await admin.request('POST', `/admin/streams/${t.slug}/authors`, { _csrf: await csrfFor(admin, true), name: 'reporter', action: 'remove' });
+  assert.equal(removed.statusCode, 303);
+  await until(() => memberOnB.state.closed !== undefined, 'the removed member’s websocket on B closes');
+  assert.equal((await member.request('GET', `/s/${t.slug}`)).statusCode, 404);
+
+  assert.equal((await asAdmin('PUT', '/visibility', { visibility: 'public' })).statusCode, 200);
+  // B learns it when it next reads the stream's log (within LIVELOG_CATCHUP_MS).
+  const started = Date.now();
+  let anyone = await watch(bases[1]!, '');
+  while (!anyone.state.hello && Date.now() - started < 3000) anyone = await watch(bases[1]!, '');
+  assert.ok(anyone.state.hello, 'anyone watches on B');
+  anyone.close();
+});
