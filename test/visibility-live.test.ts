@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
@@ -131,4 +133,33 @@ test('removing a member closes their live connection; making the stream public a
   while (!anyone.state.hello && Date.now() - started < 3000) anyone = await watch(bases[1]!, '');
   assert.ok(anyone.state.hello, 'anyone watches on B');
   anyone.close();
+});
+
+const withoutPublicUrl = ({ LIVELOG_PUBLIC_URL: _, ...env }: NodeJS.ProcessEnv) => env;
+
+test('the command line makes a private stream, prints a viewer link and revokes it; a running server follows', async () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/livelog.ts', ...args], {
+      // Without LIVELOG_PUBLIC_URL the link is printed as a path.
+      env: { ...withoutPublicUrl(process.env), LIVELOG_DB: t.database.db.databaseName },
+    }).then(
+      (result) => ({ code: 0, ...result }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  const wrong = await cli('stream', 'create', 'all-hands', '--title', 'All hands', '--visibility', 'secret');
+  assert.equal(wrong.code, 2, wrong.stderr);
+  assert.match(wrong.stderr, /public, unlisted or private/);
+  assert.match((await cli('stream', 'create', 'all-hands', '--title', 'All hands', '--visibility', 'private')).stdout, /private stream "all-hands" created/);
+  assert.equal((await new Browser(other).request('GET', '/s/all-hands')).statusCode, 404);
+  const printed = (await cli('stream', 'viewer-link', 'all-hands')).stdout.trim();
+  assert.match(printed, /^\/s\/all-hands\?key=[A-Za-z0-9_-]{43}$/);
+  const holder = new Browser(other);
+  assert.equal((await holder.request('GET', printed)).statusCode, 303);
+  const socket = new WebSocket(`ws://${bases[1]}/s/all-hands/live?since=0`, { headers: { cookie: cookieHeader(holder) } });
+  const closed = new Promise<number>((resolve) => socket.on('close', resolve));
+  await new Promise((resolve) => socket.once('message', resolve));
+  assert.match((await cli('stream', 'revoke-links', 'all-hands')).stdout, /revoked/);
+  // No doorbell from the command line: the server's catch-up finds the change in the log.
+  assert.notEqual(await closed, 4404);
+  assert.equal((await holder.request('GET', '/s/all-hands')).statusCode, 404);
 });
