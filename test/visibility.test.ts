@@ -223,3 +223,28 @@ test('unlisted and private streams are not on the home page, and their pages are
   assert.equal(open.headers['x-robots-tag'], undefined);
   assert.match(open.body, /application\/ld\+json/);
 });
+
+test('changing a private stream one may not watch answers as for a stream that does not exist, whatever is sent', async () => {
+  const outsiderToken = apiAuth.outsider.headers.authorization!;
+  const csrf = Browser.field((await browsers.outsider.request('GET', '/')).body, '_csrf');
+  const id = posts.private.id;
+  const calls: [string, (slug: string) => Promise<{ statusCode: number; body: string }>][] = [
+    ['API publish', (slug) => t.app.inject({ method: 'POST', url: `/api/streams/${slug}/posts`, headers: { authorization: outsiderToken }, payload: { body: 'hi' } })],
+    ['API publish, bad body', (slug) => t.app.inject({ method: 'POST', url: `/api/streams/${slug}/posts`, headers: { authorization: outsiderToken }, payload: { nope: 1 } })],
+    ['API edit', (slug) => t.app.inject({ method: 'PATCH', url: `/api/streams/${slug}/posts/${id}`, headers: { authorization: outsiderToken }, payload: { body: 'x' } })],
+    ['API delete', (slug) => t.app.inject({ method: 'DELETE', url: `/api/streams/${slug}/posts/${id}`, headers: { authorization: outsiderToken } })],
+    ['API status', (slug) => t.app.inject({ method: 'PUT', url: `/api/streams/${slug}/status`, headers: { authorization: outsiderToken }, payload: { status: 'ended' } })],
+    ['API visibility', (slug) => t.app.inject({ method: 'PUT', url: `/api/streams/${slug}/visibility`, headers: { authorization: outsiderToken }, payload: { visibility: 'public' } })],
+    ['API new link', (slug) => t.app.inject({ method: 'POST', url: `/api/streams/${slug}/viewer-links`, headers: { authorization: outsiderToken } })],
+    ['page publish', (slug) => browsers.outsider.request('POST', `/s/${slug}/posts`, { _csrf: csrf, body: 'hi', key: 'outsider-key-1' })],
+    ['page publish, no CSRF token', (slug) => browsers.outsider.request('POST', `/s/${slug}/posts`, { body: 'hi', key: 'outsider-key-2' })],
+    ['page delete', (slug) => browsers.outsider.request('POST', `/s/${slug}/posts/${id}/delete`, { _csrf: csrf, key: 'outsider-key-3' })],
+  ];
+  for (const [what, call] of calls) {
+    const [hidden, missing] = [await call(SLUGS.private), await call(twinOf(SLUGS.private))];
+    assert.equal(hidden.statusCode, missing.statusCode, what);
+    assert.equal(hidden.body, missing.body.replaceAll(twinOf(SLUGS.private), SLUGS.private), what);
+  }
+  const read = await t.app.inject({ url: `/api/streams/${SLUGS.private}/posts`, headers: { authorization: `Bearer ${t.token}` } });
+  assert.equal(read.json().posts.length, 1, 'nothing was published');
+});

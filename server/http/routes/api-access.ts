@@ -7,6 +7,7 @@ import type { AppendResult } from '../../log/projection.ts';
 import { actorOf } from '../../auth/users.ts';
 import { siteBase, viewerLink } from '../../render/links.ts';
 import { changerOf } from '../plugins/changes.ts';
+import { changeableStream } from '../plugins/stream-access.ts';
 import { SlugParams } from './schemas.ts';
 
 // Who may watch a stream, through the API: admins' tokens only (the log refuses anyone else).
@@ -34,7 +35,7 @@ export async function apiAccessRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/visibility',
     { schema: { ...schema, body: VisibilityBody } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const result = await setVisibility(projection, { actor: actorOf(changerOf(request)), visibility: request.body.visibility, key: keyOf(request) });
       return accessReply(reply, result, { visibility: request.body.visibility });
     },
@@ -43,7 +44,7 @@ export async function apiAccessRoutes(app: FastifyInstance): Promise<void> {
   // The key is in this answer only; a retry with the same Idempotency-Key makes no second link and
   // cannot show the key again (`url` is null then).
   app.post<{ Params: Static<typeof SlugParams>; Headers: Static<typeof IdempotencyHeaders> }>('/streams/:slug/viewer-links', { schema }, async (request, reply) => {
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const projection = await changeableStream(request, request.params.slug);
     const result = await addViewerLink(projection, { actor: actorOf(changerOf(request)), key: keyOf(request) });
     const base = siteBase(app.livelog.config.LIVELOG_PUBLIC_URL, request);
     reply.header('cache-control', 'no-store');
@@ -51,7 +52,7 @@ export async function apiAccessRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.delete<{ Params: Static<typeof SlugParams>; Headers: Static<typeof IdempotencyHeaders> }>('/streams/:slug/viewer-links', { schema }, async (request, reply) => {
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const projection = await changeableStream(request, request.params.slug);
     const result = await revokeViewerLinks(projection, { actor: actorOf(changerOf(request)), key: keyOf(request) });
     return accessReply(reply, result);
   });

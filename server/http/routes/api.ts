@@ -11,7 +11,7 @@ import { actorOf } from '../../auth/users.ts';
 import { Headline, PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
-import { markRestricted, readStream } from '../plugins/stream-access.ts';
+import { changeableStream, markRestricted, readStream } from '../plugins/stream-access.ts';
 import { apiAccessRoutes } from './api-access.ts';
 
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
@@ -149,7 +149,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts',
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, config: { photos: true } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       ensureMayPublish(projection, actorOf(changerOf(request)));
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
       const { body = '', headline } = request.body;
@@ -162,7 +162,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const change = { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
       const patch = request.body;
       let result: AppendResult;
@@ -177,7 +177,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
       const result = await deletePost(projection, { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
@@ -204,7 +204,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/status',
     { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const result = await setStatus(projection, { actor: actorOf(changerOf(request)), status: request.body.status, key: keyOf(request) });
       return changeReply(reply, result);
     },
