@@ -6,7 +6,9 @@ import { VisibilityUnchanged } from '../../errors.ts';
 import { addViewerLink, revokeViewerLinks, setVisibility } from '../../log/access-commands.ts';
 import { siteBase, viewerLink } from '../../render/links.ts';
 import { changerOf } from '../plugins/changes.ts';
-import { SlugParams } from './schemas.ts';
+import { SeqText, SlugParams } from './schemas.ts';
+import { describeChange } from '../../render/history.ts';
+import { renderView } from '../../render/views.ts';
 
 // The admin page's controls of who may watch a stream: its visibility, a new viewer link (shown on
 // the page this once; only its hash is kept), and revoking every link. Each is a change in the
@@ -59,4 +61,38 @@ export async function adminAccessRoutes(app: FastifyInstance, { page }: AdminAcc
     request.log.info({ stream: projection.slug, by: changerOf(request).name }, 'viewer links revoked');
     return reply.redirect('/admin?done=links-revoked', 303);
   });
+}
+
+const HistoryQuery = Type.Object({ before: Type.Optional(SeqText) });
+
+/** A stream's history of changes (who, what, when), read from its log a page at a time. Reading: no change budget. */
+export async function adminHistoryRoutes(app: FastifyInstance): Promise<void> {
+  app.get<Params & { Querystring: Static<typeof HistoryQuery> }>(
+    '/admin/streams/:slug/history',
+    { schema: { params: SlugParams, querystring: HistoryQuery } },
+    async (request, reply) => {
+      const projection = await app.livelog.projections.require(request.params.slug);
+      const before = request.query.before === undefined ? undefined : Number(request.query.before);
+      const { records, older } = await app.livelog.history(projection, before);
+      const live = new Set(projection.page(Infinity).map((version) => version.post.id));
+      reply.header('cache-control', 'no-store');
+      return reply.type('text/html; charset=utf-8').send(
+        renderView('history', {
+          title: `History of ${projection.stream.title}`,
+          user: request.admin,
+          csrfToken: reply.generateCsrf(),
+          stream: projection.stream,
+          changes: records.map((record) => ({
+            seq: record.seq,
+            at: record.at,
+            by: record.by.name,
+            what: describeChange(record),
+            href: record.postId && live.has(record.postId) ? `/s/${projection.slug}/p/${record.postId}` : null,
+          })),
+          older: older === undefined ? null : `/admin/streams/${projection.slug}/history?before=${older}`,
+          newest: before === undefined ? null : `/admin/streams/${projection.slug}/history`,
+        }),
+      );
+    },
+  );
 }

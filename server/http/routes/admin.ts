@@ -10,7 +10,7 @@ import { setAuthor, setOrder } from '../../log/commands.ts';
 import { type PostOrder, SLUG_PATTERN } from '../../log/records.ts';
 import { SlugParams } from './schemas.ts';
 import { changerOf } from '../plugins/changes.ts';
-import { adminAccessRoutes, VisibilityField } from './admin-access.ts';
+import { adminAccessRoutes, adminHistoryRoutes, VisibilityField } from './admin-access.ts';
 
 // The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.
 
@@ -116,6 +116,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     );
     await membership.register(adminAccessRoutes, { page });
   });
+  await app.register(adminHistoryRoutes);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
