@@ -135,6 +135,24 @@ test('removing a member closes their live connection; making the stream public a
   anyone.close();
 });
 
+test('the admin page shows a stream’s history from its log: who did what, when, newest first, a page at a time', async () => {
+  const admin = await loggedIn(t.app, 'boss', 'admin password');
+  const page = await admin.request('GET', `/admin/streams/${t.slug}/history`);
+  assert.equal(page.statusCode, 200);
+  const rows = [...page.body.matchAll(/<tr data-seq="(\d+)">[\s\S]*?<td>([^<]*)<\/td>\s*<td>(?:<a [^>]*>)?([^<]*)/g)].map(([, seq, who, what]) => `${seq} ${who}: ${what}`);
+  assert.deepEqual(rows, [
+    '6 boss: made the stream public',
+    '5 boss: removed reporter from the authors',
+    '4 boss: revoked every viewer link',
+    '3 boss: made a viewer link',
+    '2 boss: made the stream private',
+    '1 test admin: added reporter as an author',
+  ]);
+  const older = await admin.request('GET', `/admin/streams/${t.slug}/history?before=3`);
+  assert.deepEqual([...older.body.matchAll(/data-seq="(\d+)"/g)].map((m) => m[1]), ['2', '1']);
+  assert.equal((await (await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD)).request('GET', `/admin/streams/${t.slug}/history`)).statusCode, 403);
+});
+
 const withoutPublicUrl = ({ LIVELOG_PUBLIC_URL: _, ...env }: NodeJS.ProcessEnv) => env;
 
 test('the command line makes a private stream, prints a viewer link and revokes it; a running server follows', async () => {

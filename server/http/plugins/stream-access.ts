@@ -46,18 +46,6 @@ export async function readStream(request: FastifyRequest, reply: FastifyReply | 
 }
 
 /**
- * For routes that change a stream: a private one the changer may not watch is, to them, a stream
- * that does not exist (not a 403 that would say it does). Runs after the changer is known.
- */
-export async function hideFromChanger(request: FastifyRequest): Promise<void> {
-  const { slug } = (request.params ?? {}) as { slug?: string };
-  if (!slug || !request.changer) return;
-  const projection = await request.server.livelog.projections.get(slug);
-  if (!projection || projection.access.visibility !== 'private') return;
-  if (!admits(projection.access, { user: { id: request.changer._id, admin: request.changer.admin } })) throw new StreamNotFound(slug);
-}
-
-/**
  * A stream to change, for a route that knows its changer: a private one the changer may not watch
  * is, to them, a stream that does not exist (a 403 would say that it does). Checked where a missing
  * stream is, so every other answer (a bad body, a missing CSRF token) is the same for both.
