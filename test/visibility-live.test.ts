@@ -88,7 +88,11 @@ test('revoking the links closes their viewers’ websockets and event streams on
   assert.equal(opened.headers.location, `/s/${t.slug}`);
   assert.ok(logLines.some((line) => line.includes('[redacted]')), 'the request was logged');
   assert.ok(!logLines.some((line) => line.includes(link.searchParams.get('key')!)), 'its key was not');
-  assert.equal((await holder.request('GET', `/s/${t.slug}`)).statusCode, 200);
+  const watched = await holder.request('GET', `/s/${t.slug}`);
+  assert.equal(watched.statusCode, 200);
+  assert.equal(watched.headers['referrer-policy'], 'no-referrer', 'no page passes its address on');
+  const cookie = String(opened.headers['set-cookie']);
+  for (const part of [`livelog_view_${t.slug}=`, `Path=/s/${t.slug};`, 'HttpOnly', 'SameSite=Lax']) assert.ok(cookie.includes(part), `${part} in ${cookie}`);
 
   const member = await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD);
   const onB = await watch(bases[1]!, cookieHeader(holder));
