@@ -157,6 +157,19 @@ test('the admin page shows a stream’s history from its log: who did what, when
   assert.equal((await (await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD)).request('GET', `/admin/streams/${t.slug}/history`)).statusCode, 403);
 });
 
+test('making a stream private lets go of the viewers it does not admit, and only those', async () => {
+  const admin = await loggedIn(t.app, 'boss', 'admin password');
+  const added = await admin.request('POST', `/admin/streams/${t.slug}/authors`, { _csrf: await csrfFor(admin, true), name: 'reporter', action: 'add' });
+  assert.equal(added.statusCode, 303);
+  const member = await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD);
+  const [anyone, memberOnB] = [await watch(bases[1]!, ''), await watch(bases[1]!, cookieHeader(member))];
+  assert.ok(anyone.state.hello && memberOnB.state.hello);
+  assert.equal((await asAdmin('PUT', '/visibility', { visibility: 'private' })).statusCode, 200);
+  await until(() => anyone.state.closed !== undefined, 'the anonymous viewer on B is let go');
+  assert.equal(memberOnB.state.closed, undefined, 'the author keeps watching');
+  memberOnB.close();
+});
+
 const withoutPublicUrl = ({ LIVELOG_PUBLIC_URL: _, ...env }: NodeJS.ProcessEnv) => env;
 
 test('the command line makes a private stream, prints a viewer link and revokes it; a running server follows', async () => {

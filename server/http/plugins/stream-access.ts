@@ -58,11 +58,21 @@ export async function changeableStream(request: FastifyRequest, slug: string): P
 }
 
 /** Whether the visitor is still admitted now: checked again just before a viewer is attached. */
-export function stillAdmitted({ projection, visitor }: StreamRead): boolean {
+export function stillAdmitted(projection: StreamProjection, visitor: Visitor): boolean {
   return admits(projection.access, visitor);
 }
 
-/** Remembers who a live viewer is, so a later change of the stream's access can let them go. */
+/**
+ * Who a live viewer is, for `rememberViewer`: a signed-in viewer of a public stream is looked up
+ * too (one read, only with a session), so its author keeps watching when the stream is made private.
+ */
+export async function liveVisitor(request: FastifyRequest, read: StreamRead): Promise<Visitor> {
+  if (read.visitor.user || !request.session?.userId) return read.visitor;
+  const user = await sessionUser(request);
+  return user ? { ...read.visitor, user: { id: user._id, admin: user.admin } } : read.visitor;
+}
+
+/** Remembers who a live viewer is, so a later change of the stream's access lets go of those it no longer admits, and only them. */
 export function rememberViewer(transport: ViewerTransport, visitor: Visitor): void {
   visitors.set(transport, visitor);
 }

@@ -8,7 +8,7 @@ import { sendError, statusOf } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
 import { CLOSE_BAD_RESUME_POINT, CLOSE_STREAM_GONE, CLOSE_UNAVAILABLE } from '../../../shared/protocol.ts';
 import { StreamNotFound, TooManyViewers } from '../../errors.ts';
-import { readStream, rememberViewer, type StreamRead, stillAdmitted } from '../plugins/stream-access.ts';
+import { liveVisitor, readStream, rememberViewer, type StreamRead, stillAdmitted } from '../plugins/stream-access.ts';
 import { countViewerCut } from '../../metrics/metrics.ts';
 
 const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })), key: Type.Optional(Type.String({ maxLength: 100 })) });
@@ -60,11 +60,12 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
         request.log.warn({ err: error }, 'live: stream could not be loaded');
         return socket.close(CLOSE_UNAVAILABLE, 'database unavailable');
       }
+      const { projection } = read;
+      const visitor = await liveVisitor(request, read);
       if (socket.readyState !== socket.OPEN) return;
       // Access may have changed while the stream loaded: checked again in the tick of the attach.
-      if (!stillAdmitted(read)) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
-      const { projection } = read;
-      rememberViewer(transport, read.visitor);
+      if (!stillAdmitted(projection, visitor)) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
+      rememberViewer(transport, visitor);
       app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
   );
@@ -80,13 +81,14 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       if (!point) return reply.badRequest('since (or Last-Event-ID) must be SEQ or EPOCH.SEQ');
       const read = await readStream(request, reply, request.params.slug);
       const { projection } = read;
-      if (!stillAdmitted(read)) throw new StreamNotFound(request.params.slug);
+      const visitor = await liveVisitor(request, read);
+      if (!stillAdmitted(projection, visitor)) throw new StreamNotFound(request.params.slug);
       reply.hijack();
       // The viewer may have left while the stream loaded: its close has fired already, and a viewer
       // attached now would never be detached (a count that only grows, a stream never dropped).
       if (reply.raw.destroyed || request.raw.socket.destroyed) return;
       const transport = sseTransport(reply.raw, projection.stream.epoch);
-      rememberViewer(transport, read.visitor);
+      rememberViewer(transport, visitor);
       app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
   );
