@@ -94,20 +94,20 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
 async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page: Omit<PageRequest, 'user' | 'csrfToken'>) {
   const user = await sessionUser(request);
   const { projection, window } = page;
-  const restricted = projection.access.visibility !== 'public';
   markRestricted(reply, projection.access.visibility);
-  const meta = pageMeta({
+  const sharing = pageMeta({
     stream: projection.stream,
     posts: [...window.pinned, ...window.posts],
     links: siteLinks(siteBase(request.server.livelog.config.LIVELOG_PUBLIC_URL, request), projection.slug),
     endedAt: projection.endedAt,
     updated: projection.updatedAt,
   });
+  // Search engines are told to stay away from a stream not everyone may find: no JSON-LD for them.
+  const meta = projection.access.visibility === 'public' ? sharing : { ...sharing, jsonLd: '', noindex: true };
+
   // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
   const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
-  // Search engines are told to stay away from a stream not everyone may find: no JSON-LD for them.
-  const shownMeta = restricted ? { ...meta, jsonLd: '', noindex: true } : meta;
-  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta: shownMeta, publicUrl };
+  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }
