@@ -8,6 +8,8 @@ import { MongoChangeStore } from './log/mongo-store.ts';
 import { Projections } from './log/projections.ts';
 import { purgePost, type PurgeResult } from './log/purge.ts';
 import { Streams } from './log/streams.ts';
+import { type HistoryPage, streamHistory } from './log/history.ts';
+import type { StreamProjection } from './log/projection.ts';
 import { LiveHub } from './live/hub.ts';
 import { projectionFeed, type ProjectionHub } from './live/projection-feed.ts';
 import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
@@ -24,6 +26,7 @@ import { registerSecurity } from './http/plugins/security.ts';
 import { requestIdGenerator } from './http/plugins/proxies.ts';
 import { trustedProxies, type TrustProxy } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
+import { requestForLog } from './http/plugins/stream-access.ts';
 import { registerSessions } from './http/plugins/sessions.ts';
 import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
 import { pressureLimits, registerPressure } from './http/plugins/pressure.ts';
@@ -49,6 +52,8 @@ export interface Livelog {
   /** Whether the database answers; routes never get the database itself. */
   database: DatabaseHealth;
   projections: Projections;
+  /** A page of a stream's changes, newest first, read back from its log (the admin's history). */
+  history(projection: StreamProjection, before?: number): Promise<HistoryPage>;
   /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
   purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
@@ -88,7 +93,8 @@ export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoor
 export async function buildApp({ config, database, logger, doorbell: givenDoorbell, presence }: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
-    loggerInstance: logger as FastifyServerOptions['loggerInstance'],
+    // Request lines without viewer keys (stream-access.ts): a key in a log is a key anyone may use.
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }) as FastifyServerOptions['loggerInstance'],
     // request.ip is the client's address: X-Forwarded-For counts only through configured proxies.
     trustProxy,
     bodyLimit: 256 * 1024,
@@ -144,6 +150,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     database,
     projections,
     purge: (stream, postId) => purgePost(store, images, stream, postId),
+    history: (projection, before) => streamHistory(store, projection.slug, projection.head, before),
     streams: new Streams(store),
     hub,
     admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),

@@ -25,6 +25,10 @@ const MESSAGES = {
   LIVELOG_NOT_AN_AUTHOR: 'You are not an author of this stream; an admin can add you',
   LIVELOG_ADMIN_ONLY: 'Only an admin can do this',
   LIVELOG_MEMBERSHIP_UNCHANGED: '"%s" is %s an author of this stream',
+  LIVELOG_VISIBILITY_UNCHANGED: 'The stream is already %s',
+  LIVELOG_TOO_MANY_VIEWER_LINKS: 'A stream has at most %s viewer links; revoke them and make new ones',
+  LIVELOG_NO_VIEWER_LINKS: 'This stream has no viewer links to revoke',
+  LIVELOG_INVALID_VISIBILITY: 'The visibility is public, unlisted or private',
   // Users, tokens, log-ins.
   LIVELOG_USER_EXISTS: 'A user named "%s" already exists',
   LIVELOG_USER_NOT_FOUND: 'No user named "%s"',
@@ -102,6 +106,10 @@ export const StatusUnchanged = errorFor('LIVELOG_STATUS_UNCHANGED');
 export const NotAnAuthor = errorFor('LIVELOG_NOT_AN_AUTHOR');
 export const AdminOnly = errorFor('LIVELOG_ADMIN_ONLY');
 export const MembershipUnchanged = errorFor('LIVELOG_MEMBERSHIP_UNCHANGED');
+export const VisibilityUnchanged = errorFor('LIVELOG_VISIBILITY_UNCHANGED');
+export const TooManyViewerLinks = errorFor('LIVELOG_TOO_MANY_VIEWER_LINKS');
+export const NoViewerLinks = errorFor('LIVELOG_NO_VIEWER_LINKS');
+export const InvalidVisibility = errorFor('LIVELOG_INVALID_VISIBILITY');
 export const UserExists = errorFor('LIVELOG_USER_EXISTS');
 export const UserNotFound = errorFor('LIVELOG_USER_NOT_FOUND');
 export const InvalidUserName = errorFor('LIVELOG_INVALID_USER_NAME');

@@ -23,7 +23,7 @@ export { cleanHeadline, MAX_BODY_LENGTH, MAX_HEADLINE_LENGTH } from './post-text
 export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
 
 /** Who asks for a change, and the idempotency key that makes asking twice safe. */
-interface ChangeRequest {
+export interface ChangeRequest {
   actor: Actor;
   /** Idempotency key: the same key twice makes one change. */
   key: string;
@@ -44,18 +44,18 @@ export interface PostChange extends ChangeRequest {
 }
 
 /** What was asked, hashed: kept with the change, so a reused key with another request is a 409. */
-function fingerprintOf(value: unknown): string {
+export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }
 
 /** The actor as recorded in the log: who, without what they were allowed to do then. */
-const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
+export const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
 
 /**
  * Idempotency keys belong to whoever sent them: another author who uses the same key first can
  * neither take over this one's change nor block it with a 409.
  */
-const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
+export const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
 
 /** Admins write to every stream; anyone else must be one of its authors. */
 function ensureAuthor(state: StreamFold, actor: Actor): void {

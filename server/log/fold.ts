@@ -1,5 +1,6 @@
 import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
 import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
+import { type AccessState, foldAccess } from './visibility.ts';
 
 // A stream's log folded into its current state: pure (no I/O, no events, no HTML), so what the
 // server shows, what the export writes and what the property tests check is the same function.
@@ -32,6 +33,9 @@ export type CurrentState = PostVersion | DeletedPost | StreamState;
 /** What the fold remembers of each idempotency key: enough to answer a retry, no post text. */
 export type KeyUse = Pick<ChangeRecord, '_id' | 'seq' | 'fingerprint' | 'type' | 'postId'>;
 
+/** Changes to who may write or watch, or to the default order: not a "last updated" for readers. */
+const NOT_SEEN_BY_READERS = new Set<ChangeRecord['type']>(['member', 'order', 'visibility', 'viewer-link', 'revoke-links']);
+
 /** Pinned posts first, then newest first by creation. */
 function displayOrder(a: PostVersion, b: PostVersion): number {
   return Number(b.post.pinned) - Number(a.post.pinned) || b.post.createdSeq - a.post.createdSeq;
@@ -48,6 +52,8 @@ export class StreamFold {
   endedAt?: Date;
   /** The default order an admin chose after the stream was made (unset: the stream record's). */
   order?: PostOrder;
+  /** Who may watch: the visibility an admin set and the viewer links that work (visibility.ts). */
+  readonly access: AccessState = { viewerLinks: new Map() };
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -127,7 +133,7 @@ export class StreamFold {
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
     // Readers' "last updated": what they see change (not who may write, nor the default order).
-    if (record.type !== 'member' && record.type !== 'order') this.updatedAt = record.at;
+    if (!NOT_SEEN_BY_READERS.has(record.type)) this.updatedAt = record.at;
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
       this.endedAt = this.status.status === 'ended' ? record.at : undefined;
@@ -135,6 +141,10 @@ export class StreamFold {
     }
     if (record.type === 'order') {
       this.order = record.order;
+      this.status = { ...this.status, seq };
+      return this.status;
+    }
+    if (foldAccess(this.access, record)) {
       this.status = { ...this.status, seq };
       return this.status;
     }
