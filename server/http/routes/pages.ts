@@ -104,7 +104,6 @@ async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page
   });
   // Search engines are told to stay away from a stream not everyone may find: no JSON-LD for them.
   const meta = projection.access.visibility === 'public' ? sharing : { ...sharing, jsonLd: '', noindex: true };
-
   // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
   const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
   const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl, signInUnchecked: request.signInUnchecked, signedIn: request.signInUnchecked };
