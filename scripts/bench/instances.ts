@@ -124,12 +124,26 @@ for (let i = 0; i < instanceCount; i += 4) {
   progress(`${instances.length}/${instanceCount} instances up (${checkout})`);
 }
 
+// A connection refused (a 503 while an instance is under pressure on this shared machine) is tried
+// again, as the page's script would, and counted.
+let connectsRetried = 0;
+async function connect(viewer: Viewer, base: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await viewer.connect(base);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      connectsRetried++;
+      await sleep(250 * attempt);
+    }
+  }
+}
 const viewers: Viewer[] = [];
 for (const [i, instance] of instances.entries()) {
   for (const slug of slugs) {
     for (let v = 0; v < viewersPerStream; v++) {
       const viewer = new Viewer(i, slug);
-      await viewer.connect(instance.base);
+      await connect(viewer, instance.base);
       viewers.push(viewer);
     }
   }
@@ -200,6 +214,7 @@ const result = {
   workersPerInstance,
   streams: streamCount,
   viewers: viewers.length,
+  connectsRetried,
   dbCpuIdlePercent: Math.round(idleCpu * 10) / 10,
   dbCpuPostingPercent: Math.round(postingCpu * 10) / 10,
   posts: posted.length,
