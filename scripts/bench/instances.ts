@@ -117,9 +117,10 @@ const dbPid = await ferretdbPid();
 
 const env = { MONGODB_URL: embedded.url, LIVELOG_DB: 'livelog', LIVELOG_RELAY: 'mongo', LIVELOG_PRESENCE_MS: String(PRESENCE_MS), LIVELOG_WORKERS: String(workersPerInstance) };
 const instances: Instance[] = [];
-// A few at a time: dozens of processes starting at once on two cores time out.
-for (let i = 0; i < instanceCount; i += 4) {
-  const batch = Array.from({ length: Math.min(4, instanceCount - i) }, (_, j) => startInstance(firstPort + i + j, env, checkout));
+// A few processes at a time (a group is 1 + workers of them): dozens starting at once on two cores time out.
+const startAtOnce = Math.max(1, Math.floor(4 / workersPerInstance));
+for (let i = 0; i < instanceCount; i += startAtOnce) {
+  const batch = Array.from({ length: Math.min(startAtOnce, instanceCount - i) }, (_, j) => startInstance(firstPort + i + j, env, checkout));
   instances.push(...(await Promise.all(batch)));
   progress(`${instances.length}/${instanceCount} instances up (${checkout})`);
 }
