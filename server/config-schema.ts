@@ -90,7 +90,7 @@ export const ConfigSchema = Type.Object({
     maximum: 600_000,
     default: 5000,
     description:
-      'how often it checks while the doorbell of `LIVELOG_RELAY=mongo` is healthy: a safety net for a lost ring (it goes back to `LIVELOG_CATCHUP_MS` when the doorbell fails or a ring is missed)',
+      'how often it checks while the doorbell of `LIVELOG_RELAY=mongo` (or the change stream of `changestream`) is healthy: a safety net for a lost ring (it goes back to `LIVELOG_CATCHUP_MS` when the doorbell fails or a ring is missed)',
   }),
   LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo'), Type.Literal('changestream')], {
     default: 'local',
