@@ -16,6 +16,7 @@ import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
 import type { Doorbell } from './live/doorbell.ts';
 import { LocalDoorbell } from './live/doorbell-local.ts';
 import { MongoDoorbell } from './live/doorbell-mongo.ts';
+import { assertChangeStreams, ChangeStreamDoorbell, watchChanges } from './live/doorbell-changestream.ts';
 import { type Presence, ViewerCounts } from './live/presence.ts';
 import { LocalPresence } from './live/presence-local.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
@@ -81,8 +82,16 @@ export interface AppOptions {
   presence?: Presence;
 }
 
-/** The doorbell through the database, as LIVELOG_RELAY=mongo and a group's primary use it. */
-export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoorbell {
+/**
+ * How instances sharing the database hear each other (a group's primary uses it for all its
+ * workers): a change stream on a replica set if LIVELOG_RELAY says so, else the doorbell collection. A
+ * database without change streams is refused here, at start, rather than left to fail quietly.
+ */
+export async function sharedDoorbell(config: Config, db: Db, logger: Logger): Promise<Doorbell> {
+  if (config.LIVELOG_RELAY === 'changestream') {
+    await assertChangeStreams(db);
+    return new ChangeStreamDoorbell(watchChanges(db), logger.child({ component: 'changestream' }));
+  }
   return new MongoDoorbell(db, logger.child({ component: 'doorbell' }), {
     maxDocuments: config.LIVELOG_DOORBELL_MAX,
     pollMs: config.LIVELOG_DOORBELL_POLL_MS,
@@ -119,8 +128,8 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   if (config.LIVELOG_METRICS_PORT !== undefined) enableMetrics();
   const instance = randomUUID();
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
-  const shared = config.LIVELOG_RELAY === 'mongo';
-  const doorbell: Doorbell = givenDoorbell ?? (shared ? mongoDoorbell(config, database.db, logger) : new LocalDoorbell());
+  const shared = config.LIVELOG_RELAY !== 'local';
+  const doorbell: Doorbell = givenDoorbell ?? (shared ? await sharedDoorbell(config, database.db, logger) : new LocalDoorbell());
   const hub: ProjectionHub = new LiveHub(
     logger.child({ component: 'hub' }),
     { heartbeatMs: config.LIVELOG_HEARTBEAT_MS, maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES, stallMs: config.LIVELOG_VIEWER_STALL_MS },
@@ -140,7 +149,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   });
   const viewerCounts = new ViewerCounts(
     hub,
-    presence ?? (shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS)),
+    presence ?? (shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS, logger.child({ component: 'presence' })) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS)),
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
   );

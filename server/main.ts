@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { type AppOptions, buildApp, mongoDoorbell } from './app.ts';
+import { type AppOptions, buildApp, sharedDoorbell } from './app.ts';
 import { GroupDoorbellRelay, workerDoorbell } from './live/doorbell-group.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
 import { GroupPresence, workerPresence } from './live/presence-group.ts';
@@ -109,10 +109,12 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
-  // The shared relay, as LIVELOG_RELAY=mongo whatever it says: the primary alone tails the doorbell and
-  // writes the group's viewer counts in the database, and relays both to its workers over IPC.
-  const doorbell = new GroupDoorbellRelay(mongoDoorbell(config, opened.database.db, logger), workerMessages);
-  const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS);
+  // The shared relay (LIVELOG_RELAY=changestream, else as =mongo whatever it says): the primary alone
+  // hears the other instances and writes the group's viewer counts in the database, and relays both
+  // to its workers over IPC.
+  const relayed = await sharedDoorbell(config, opened.database.db, logger).catch((error: unknown) => cannotStart(error, opened));
+  const doorbell = new GroupDoorbellRelay(relayed, workerMessages);
+  const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS, logger.child({ component: 'presence' }));
   const viewers = new GroupPresence(presence, config.LIVELOG_PRESENCE_MS, (err) => {
     countDbError('presence');
     logger.debug({ err }, 'viewer counts not updated this round');
@@ -160,8 +162,15 @@ async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
   }
 }
 
+/** A setting the database cannot honour (LIVELOG_RELAY=changestream on FerretDB): one clear line, then exit. */
+async function cannotStart(error: unknown, opened: OpenedDatabase): Promise<never> {
+  console.error(`livelog: cannot start: ${(error as Error).message}`);
+  await opened.close().catch(() => {});
+  process.exit(1);
+}
+
 async function listen(config: Config, logger: Logger, opened: OpenedDatabase, relay?: Pick<AppOptions, 'doorbell' | 'presence'>): Promise<FastifyInstance> {
-  const app = await buildApp({ config, database: opened.database, logger, ...relay });
+  const app = await buildApp({ config, database: opened.database, logger, ...relay }).catch((error: unknown) => cannotStart(error, opened));
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {
