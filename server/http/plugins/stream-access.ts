@@ -71,12 +71,12 @@ export function stillAdmitted(projection: StreamProjection, visitor: Visitor): b
 
 /**
  * Who a live viewer is, for `rememberViewer`: a signed-in viewer of a public stream is looked up
- * too (one read, only with a session), so its author keeps watching when the stream is made private.
+ * too (one read, only with a session), so its author keeps watching when the stream is made private;
+ * and so is the viewer link its cookie holds, so its holder does too.
  */
 export async function liveVisitor(request: FastifyRequest, read: StreamRead): Promise<Visitor> {
-  if (read.visitor.user || !request.session?.userId) return read.visitor;
-  const user = await sessionUser(request);
-  return user ? { ...read.visitor, user: { id: user._id, admin: user.admin } } : read.visitor;
+  if (read.visitor.user) return read.visitor;
+  return { ...(await cookieVisitor(request, read.projection.slug)), ...read.visitor };
 }
 
 /** Remembers who a live viewer is, so a later change of the stream's access lets go of those it no longer admits, and only them. */
