@@ -82,3 +82,14 @@ function itemOf(body: string, slug: string): string {
   assert.ok(start >= 0, `no item for ${slug}`);
   return body.slice(start, body.indexOf('</li>', start));
 }
+
+test('the home page reads at most its fifty newest streams, however many of them are private', async () => {
+  const now = Date.now();
+  const hidden = Array.from({ length: 80 }, (_, i) => ({ _id: `private-${i}`, title: `Private ${i}`, description: '', epoch: 'e1', createdBy: t.author._id, createdAt: new Date(now + i), visibility: 'private' as const }));
+  await t.database.collection<(typeof hidden)[number]>('streams').insertMany(hidden);
+  const open = t.app.livelog.projections.open;
+  const page = await t.app.inject({ url: '/', headers: html });
+  assert.ok(t.app.livelog.projections.open - open <= 50, `${t.app.livelog.projections.open - open} streams read for one anonymous page`);
+  assert.doesNotMatch(page.body, /Private \d|No streams yet/);
+  assert.match(page.body, /And 2 older streams/, 'the public ones past them are still counted');
+});

@@ -162,12 +162,18 @@ test('making a stream private lets go of the viewers it does not admit, and only
   const added = await admin.request('POST', `/admin/streams/${t.slug}/authors`, { _csrf: await csrfFor(admin, true), name: 'reporter', action: 'add' });
   assert.equal(added.statusCode, 303);
   const member = await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD);
-  const [anyone, memberOnB] = [await watch(bases[1]!, ''), await watch(bases[1]!, cookieHeader(member))];
-  assert.ok(anyone.state.hello && memberOnB.state.hello);
+  // A viewer link works before the stream is private too: its holder's cookie admits them after.
+  const holder = new Browser(t.app);
+  const link = new URL((await asAdmin('POST', '/viewer-links')).json().url);
+  assert.equal((await holder.request('GET', `${link.pathname}${link.search}`)).statusCode, 303);
+  const [anyone, memberOnB, holderOnB] = [await watch(bases[1]!, ''), await watch(bases[1]!, cookieHeader(member)), await watch(bases[1]!, cookieHeader(holder))];
+  assert.ok(anyone.state.hello && memberOnB.state.hello && holderOnB.state.hello);
   assert.equal((await asAdmin('PUT', '/visibility', { visibility: 'private' })).statusCode, 200);
   await until(() => anyone.state.closed !== undefined, 'the anonymous viewer on B is let go');
   assert.equal(memberOnB.state.closed, undefined, 'the author keeps watching');
+  assert.equal(holderOnB.state.closed, undefined, 'the link holder keeps watching');
   memberOnB.close();
+  holderOnB.close();
 });
 
 const withoutPublicUrl = ({ LIVELOG_PUBLIC_URL: _, ...env }: NodeJS.ProcessEnv) => env;

@@ -1,15 +1,25 @@
 import { AdminOnly, NoViewerLinks, TooManyViewerLinks, VisibilityUnchanged } from '../errors.ts';
 import { authorRefOf, type ChangeRequest, fingerprintOf, scopedKey } from './commands.ts';
-import type { AppendResult, StreamProjection } from './projection.ts';
+import type { AppendRequest, AppendResult, StreamProjection } from './projection.ts';
 import type { Visibility } from './records.ts';
 import { MAX_VIEWER_LINKS, newViewerKey } from './visibility.ts';
 
 // What admins do to who may watch a stream, each as one change appended to its log (like its
 // authors): every instance folds them in order, and lets go of viewers they no longer admit.
 
+/**
+ * Appends after catching up with the log: these rules refuse on what they read (no links to revoke,
+ * already private), and a refusal read from a head another instance has just moved past would tell
+ * an admin "nothing to do" while a link made there a moment ago still works.
+ */
+async function appendOnLatest(projection: StreamProjection, request: AppendRequest): Promise<AppendResult> {
+  await projection.catchUp();
+  return projection.append(request);
+}
+
 /** Makes a stream public, unlisted or private. Admins only. */
 export async function setVisibility(projection: StreamProjection, request: ChangeRequest & { visibility: Visibility }): Promise<AppendResult> {
-  return projection.append({
+  return appendOnLatest(projection, {
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'visibility', by: request.actor.id, visibility: request.visibility }),
     decide: () => {
@@ -26,7 +36,7 @@ export async function setVisibility(projection: StreamProjection, request: Chang
  */
 export async function addViewerLink(projection: StreamProjection, request: ChangeRequest): Promise<AppendResult & { key?: string }> {
   const { key, hash } = newViewerKey();
-  const result = await projection.append({
+  const result = await appendOnLatest(projection, {
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'viewer-link', by: request.actor.id }),
     decide: (state) => {
@@ -40,7 +50,7 @@ export async function addViewerLink(projection: StreamProjection, request: Chang
 
 /** Every viewer link of the stream stops working; their viewers are let go. Admins only. */
 export async function revokeViewerLinks(projection: StreamProjection, request: ChangeRequest): Promise<AppendResult> {
-  return projection.append({
+  return appendOnLatest(projection, {
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'revoke-links', by: request.actor.id }),
     decide: (state) => {

@@ -110,3 +110,21 @@ test('viewer keys never reach a request log, and leave the address once used', (
   assert.equal(addressWithoutKey('/s/gala?key=abc'), '/s/gala');
   assert.equal(addressWithoutKey('/s/gala?post=p1&key=abc&order=oldest'), '/s/gala?post=p1&order=oldest');
 });
+
+test('an admin on another instance that has not yet heard of a new link or a visibility change is not told "nothing to do"', async () => {
+  const store = new MemoryChangeStore();
+  const record = { _id: 'gala', title: 'Gala', description: '', epoch: 'e1', createdBy: 'u', createdAt: new Date(), visibility: 'private' as const };
+  await store.insertStream(record);
+  // Two server processes on one database; `b` has not caught up with what `a` appends.
+  const [a, b] = [new StreamProjection(record, store), new StreamProjection(record, store)];
+  const admin = { id: 'a', name: 'Admin', admin: true };
+  const link = viewerKeyHash((await addViewerLink(a, { actor: admin, key: 'l1' })).key!);
+  await revokeViewerLinks(b, { actor: admin, key: 'r1' });
+  await a.catchUp();
+  assert.equal(admits(a.access, { link }), false, 'the link made a moment before the revoke is revoked');
+
+  await setVisibility(a, { actor: admin, key: 'v1', visibility: 'public' });
+  await setVisibility(b, { actor: admin, key: 'v2', visibility: 'private' });
+  await a.catchUp();
+  assert.equal(a.access.visibility, 'private', 'the admin who asked for private last gets private');
+});

@@ -35,14 +35,21 @@ const watched = new WeakSet<StreamProjection>();
 export async function readStream(request: FastifyRequest, reply: FastifyReply | undefined, slug: string, identity: Identity = 'cookies'): Promise<StreamRead> {
   const projection = await request.server.livelog.projections.require(slug);
   watchAccess(request, projection);
-  const { access } = projection;
-  const fromAddress = linkOf(access.viewerLinks, (request.query as { key?: unknown } | undefined)?.key);
-  if (fromAddress && reply && identity === 'cookies') rememberLink(request, reply, slug, fromAddress);
-  const read = { projection, visitor: fromAddress ? { link: fromAddress } : {}, keyInAddress: fromAddress !== undefined };
-  if (access.visibility !== 'private' || fromAddress) return read;
-  const visitor: Visitor = identity === 'cookies' ? await cookieVisitor(request, slug) : await bearerVisitor(request, slug);
-  if (!admits(projection.access, visitor)) throw new StreamNotFound(slug);
-  return { ...read, visitor };
+  let visitor: Visitor | undefined;
+  for (let latest = false; ; latest = true) {
+    const { access } = projection;
+    const fromAddress = linkOf(access.viewerLinks, (request.query as { key?: unknown } | undefined)?.key);
+    if (fromAddress && reply && identity === 'cookies') rememberLink(request, reply, slug, fromAddress);
+    const read = { projection, visitor: fromAddress ? { link: fromAddress } : {}, keyInAddress: fromAddress !== undefined };
+    if (access.visibility !== 'private' || fromAddress) return read;
+    visitor ??= identity === 'cookies' ? await cookieVisitor(request, slug) : await bearerVisitor(request, slug);
+    if (admits(projection.access, visitor)) return { ...read, visitor };
+    if (latest) throw new StreamNotFound(slug);
+    // Refused on what this instance has heard: another may have just made the link or added the
+    // member. Asking the log also makes a refusal cost a lookup by id, as a missing stream does,
+    // instead of answering from memory at once (a quicker 404 would tell a private stream from none).
+    await projection.refresh();
+  }
 }
 
 /**
@@ -64,12 +71,12 @@ export function stillAdmitted(projection: StreamProjection, visitor: Visitor): b
 
 /**
  * Who a live viewer is, for `rememberViewer`: a signed-in viewer of a public stream is looked up
- * too (one read, only with a session), so its author keeps watching when the stream is made private.
+ * too (one read, only with a session), so its author keeps watching when the stream is made private;
+ * and so is the viewer link its cookie holds, so its holder does too.
  */
 export async function liveVisitor(request: FastifyRequest, read: StreamRead): Promise<Visitor> {
-  if (read.visitor.user || !request.session?.userId) return read.visitor;
-  const user = await sessionUser(request);
-  return user ? { ...read.visitor, user: { id: user._id, admin: user.admin } } : read.visitor;
+  if (read.visitor.user) return read.visitor;
+  return { ...(await cookieVisitor(request, read.projection.slug)), ...read.visitor };
 }
 
 /** Remembers who a live viewer is, so a later change of the stream's access lets go of those it no longer admits, and only them. */

@@ -39,12 +39,16 @@ export async function homeRoutes(app: FastifyInstance): Promise<void> {
   }
 }
 
-/** The newest public streams, up to HOME_STREAMS; and how many streams it looked at to find them. */
+/**
+ * The public ones among the HOME_STREAMS newest streams; and how many streams it looked at. No more
+ * are read to find others: whether a stream is public is in its log, so each costs a projection, and
+ * an anonymous page past hundreds of private streams would read them all (minutes, measured).
+ */
 async function summarise(projections: Projections, streams: StreamRecord[]): Promise<{ summaries: StreamSummary[]; examined: number }> {
   const summaries: StreamSummary[] = [];
   let examined = 0;
-  while (examined < streams.length && summaries.length < HOME_STREAMS) {
-    const batch = streams.slice(examined, examined + Math.min(LOAD_CONCURRENCY, HOME_STREAMS - summaries.length));
+  while (examined < Math.min(streams.length, HOME_STREAMS)) {
+    const batch = streams.slice(examined, examined + Math.min(LOAD_CONCURRENCY, HOME_STREAMS - examined));
     examined += batch.length;
     for (const listed of await Promise.all(batch.map((stream) => summary(projections, stream)))) if (listed) summaries.push(listed);
   }
