@@ -108,7 +108,9 @@ process.on('message', (message: ConnectOrder | { type: 'watch' | 'report' | 'clo
   if (message.type === 'watch') {
     let last = -1;
     reporter = setInterval(() => {
-      if (delivered !== last) send({ type: 'delivered', delivered: (last = delivered) });
+      if (delivered === last) return;
+      last = delivered;
+      send({ type: 'delivered', delivered });
     }, 50);
   }
   if (message.type === 'report') {
