@@ -9,7 +9,8 @@ import { progress, type Setup, startInstance } from './harness.ts';
 import { processTree } from './proc.ts';
 import type { Protocol } from './floor-viewers.ts';
 
-export type TargetName = 'livelog' | 'ws' | 'centrifugo';
+/** `base`: Livelog from another checkout (an older commit), to compare before and after in one run. */
+export type TargetName = 'livelog' | 'base' | 'ws' | 'centrifugo';
 
 export interface Target {
   name: TargetName;
@@ -25,25 +26,37 @@ export interface Target {
 const CENTRIFUGO_VERSION = 'v6.9.1';
 const API_KEY = 'floor-bench-key';
 
-export async function startTarget(name: TargetName, port: number, setup: Setup, livelogWorkers: number, maxViewers: number): Promise<Target> {
-  if (name === 'livelog') return startLivelog(port, setup, livelogWorkers, maxViewers);
+export interface LivelogOptions {
+  workers: number;
+  maxViewers: number;
+  /** The checkout `base` runs. */
+  baseCheckout?: string;
+}
+
+export async function startTarget(name: TargetName, port: number, setup: Setup, livelog: LivelogOptions): Promise<Target> {
+  if (name === 'livelog') return startLivelog(name, port, setup, livelog);
+  if (name === 'base') {
+    if (!livelog.baseCheckout) throw new Error('the base target needs --base CHECKOUT');
+    return startLivelog(name, port, setup, livelog, livelog.baseCheckout);
+  }
   if (name === 'ws') return startBare(port);
   return startCentrifugo(port);
 }
 
-async function startLivelog(port: number, setup: Setup, workers: number, maxViewers: number): Promise<Target> {
-  const instance = await startInstance(port, {
+async function startLivelog(name: TargetName, port: number, setup: Setup, options: LivelogOptions, checkout?: string): Promise<Target> {
+  const env = {
     MONGODB_URL: setup.mongodbUrl,
     LIVELOG_DB: 'livelog',
-    LIVELOG_WORKERS: String(workers),
-    LIVELOG_MAX_VIEWERS: String(maxViewers),
-    LIVELOG_MAX_VIEWERS_PER_ADDRESS: String(maxViewers),
-  });
+    LIVELOG_WORKERS: String(options.workers),
+    LIVELOG_MAX_VIEWERS: String(options.maxViewers),
+    LIVELOG_MAX_VIEWERS_PER_ADDRESS: String(options.maxViewers),
+  };
+  const instance = await startInstance(port, env, checkout);
   const api = `http://${instance.base}/api/streams/${setup.slug}/posts`;
   // Viewers start at the head: the measurement is the live fan-out, not the replay of earlier rounds.
   const head = ((await (await fetch(`http://${instance.base}/api/streams/${setup.slug}/posts?since=999999999999&limit=1`)).json()) as { seq: number }).seq;
   return {
-    name: 'livelog',
+    name,
     protocol: 'livelog',
     url: `ws://${instance.base}/s/${setup.slug}/live?since=${head}`,
     pids: () => processTree(instance.child.pid!),

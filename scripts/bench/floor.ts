@@ -3,13 +3,14 @@
 // ratios within a run, and the medians of several).
 //   npx tsx scripts/bench/floor.ts [--sizes 1000,5000,10000] [--targets livelog,ws,centrifugo]
 //     [--posts 20] [--interval 250] [--rounds 1] [--clients 4] [--addresses 16] [--workers 1]
-//     [--port 4200]
+//     [--port 4200] [--base CHECKOUT]
 // The load client is --clients processes of floor-viewers.ts, each opening its share of the viewers
 // from source addresses 127.0.0.2 and up (--addresses of them). Each target is started fresh for
 // each measurement. Delivery: from the start of the publishing request to the post's frame at each
 // viewer. CPU per post: the server's processes (from /proc) from the first publish until the last
 // delivery, divided by the posts; Livelog's embedded FerretDB is reported apart. Memory per viewer:
-// the server's RSS after the viewers connected less before, divided by the viewers.
+// the server's RSS after the viewers connected less before, divided by the viewers. --base adds the
+// target `base`: Livelog from another checkout (say, an older commit), measured in the same run.
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     addresses: { type: 'string', default: '16' },
     workers: { type: 'string', default: '1' },
     port: { type: 'string', default: '4200' },
+    base: { type: 'string' },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -67,7 +69,8 @@ function body(i: number): string {
 }
 
 async function measure(name: TargetName, size: number): Promise<Row> {
-  const target: Target = await startTarget(name, nextPort++, setup, livelogWorkers, Math.ceil(size / livelogWorkers) + 2000);
+  const maxViewers = Math.ceil(size / livelogWorkers) + 2000;
+  const target: Target = await startTarget(name, nextPort++, setup, { workers: livelogWorkers, maxViewers, baseCheckout: values.base });
   const pids = await target.pids();
   const children = Array.from({ length: clients }, () => fork(new URL('./floor-viewers.ts', import.meta.url), { execArgv: ['--import', 'tsx'] }));
   try {
@@ -155,7 +158,7 @@ async function measure(name: TargetName, size: number): Promise<Row> {
       max: latencies.at(-1) ?? NaN,
       last: middle(lastPerPost),
       cpuPerPost: ((after.cpu - connectedUsage.cpu) * 1000) / posts,
-      dbCpuPerPost: name === 'livelog' ? ((dbAfter.cpu - dbBefore.cpu) * 1000) / posts : 0,
+      dbCpuPerPost: target.protocol === 'livelog' ? ((dbAfter.cpu - dbBefore.cpu) * 1000) / posts : 0,
       memoryPerViewer: (connectedUsage.rss - before.rss) / size,
       missing,
       publishMs: middle(publishMs),
@@ -196,7 +199,7 @@ console.log('| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---:
 for (const row of rows) {
   const livelog = rows.find((r) => r.round === row.round && r.viewers === row.viewers && r.target === 'livelog');
   const ratio = (a: number, b: number | undefined) => (b ? `×${(a / b).toFixed(2)}` : '');
-  const db = row.target === 'livelog' ? ` + ${ms(row.dbCpuPerPost)}` : '';
+  const db = row.target === 'livelog' || row.target === 'base' ? ` + ${ms(row.dbCpuPerPost)}` : '';
   console.log(
     `| ${row.round} | ${row.viewers} | ${row.target} | ${ms(row.p50)} / ${ms(row.p99)} / ${ms(row.max)} | ${ms(row.last)} | ${ms(row.publishMs)} | ${ms(row.cpuPerPost)}${db} | ${(row.memoryPerViewer / 1024).toFixed(1)} KB | ${row.missing} | ${ratio(row.p99, livelog?.p99)} | ${ratio(row.cpuPerPost, livelog?.cpuPerPost)} |`,
   );
