@@ -115,7 +115,13 @@ async function measure(name: TargetName, size: number): Promise<Row> {
     for (let i = 0; i < posts; i++) {
       await sleep(Math.max(0, start + i * interval - now()));
       publishedAt[i] = now();
-      publishing.push(target.publish(body(i)).then(() => void publishMs.push(now() - publishedAt[i]!)));
+      const published = target.publish(body(i)).then(
+        () => void publishMs.push(now() - publishedAt[i]!),
+        (error: Error) => {
+          progress(`${name} ${size}: post ${i} failed (its deliveries count as missing): ${error.message}`);
+        },
+      );
+      publishing.push(published);
     }
     await Promise.all(publishing);
     const expected = size * posts;
