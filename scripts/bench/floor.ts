@@ -12,6 +12,7 @@
 // the server's RSS after the viewers connected less before, divided by the viewers. --base adds the
 // target `base`: Livelog from another checkout (say, an older commit), measured in the same run.
 import { fork } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { machine, progress, setUp } from './harness.ts';
@@ -70,7 +71,7 @@ function body(i: number): string {
 
 async function measure(name: TargetName, size: number): Promise<Row> {
   const maxViewers = Math.ceil(size / livelogWorkers) + 2000;
-  const target: Target = await startTarget(name, nextPort++, setup, { workers: livelogWorkers, maxViewers, baseCheckout: values.base });
+  const target: Target = await startTarget(name, await freePort(), setup, { workers: livelogWorkers, maxViewers, baseCheckout: values.base });
   const pids = await target.pids();
   const children = Array.from({ length: clients }, () => fork(new URL('./floor-viewers.ts', import.meta.url), { execArgv: ['--import', 'tsx'] }));
   try {
@@ -176,6 +177,18 @@ async function measure(name: TargetName, size: number): Promise<Row> {
     await Promise.all(children.map((child) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)))));
     await target.stop();
     await sleep(500);
+  }
+}
+
+/** The next port of the range nobody listens on (other services may hold some of it). */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = nextPort++;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer().once('error', () => resolve(false));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
   }
 }
 
