@@ -3,7 +3,7 @@
 // ratios within a run, and the medians of several).
 //   npx tsx scripts/bench/floor.ts [--sizes 1000,5000,10000] [--targets livelog,ws,centrifugo]
 //     [--posts 20] [--interval 250] [--rounds 1] [--clients 4] [--addresses 16] [--workers 1]
-//     [--port 4200] [--base CHECKOUT]
+//     [--port 4200] [--base CHECKOUT] [--settle 6000]
 // The load client is --clients processes of floor-viewers.ts, each opening its share of the viewers
 // from source addresses 127.0.0.2 and up (--addresses of them). Each target is started fresh for
 // each measurement. Delivery: from the start of the publishing request to the post's frame at each
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     port: { type: 'string', default: '4200' },
     base: { type: 'string' },
+    settle: { type: 'string', default: '6000' },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -55,6 +56,8 @@ export interface Row {
   last: number;
   cpuPerPost: number;
   dbCpuPerPost: number;
+  /** The load client's processes: what receiving the frames cost (the same work for every server). */
+  clientCpuPerPost: number;
   memoryPerViewer: number;
   missing: number;
   publishMs: number;
@@ -104,9 +107,13 @@ async function measure(name: TargetName, size: number): Promise<Row> {
     await connected;
     clearInterval(ticker);
     if (failed > 0) progress(`${name} ${size}: ${failed} viewers could not connect`);
-    await sleep(1000);
+    // Past Livelog's first viewer-count round (LIVELOG_PRESENCE_MS, 5 s) after the arrivals: the
+    // posts are measured in the steady state, not alongside the count's own fan-out.
+    await sleep(Number(values.settle));
     const connectedUsage = await usage(await target.pids());
     const dbBefore = await usage(ferretdbPids);
+    const clientPids = children.map((child) => child.pid!);
+    const clientBefore = await usage(clientPids);
     for (const child of children) child.send({ type: 'watch' });
     progress(`${name} ${size}: publishing ${posts} posts, one every ${interval} ms`);
     const publishedAt: number[] = [];
@@ -130,6 +137,7 @@ async function measure(name: TargetName, size: number): Promise<Row> {
     while (delivered.reduce((a, b) => a + b) < expected - failed * posts && now() < deadline) await sleep(20);
     const after = await usage(pids.length > 1 ? await target.pids() : pids);
     const dbAfter = await usage(ferretdbPids);
+    const clientAfter = await usage(clientPids);
     const arrivals = await Promise.all(
       children.map(
         (child) =>
@@ -166,11 +174,12 @@ async function measure(name: TargetName, size: number): Promise<Row> {
       last: middle(lastPerPost),
       cpuPerPost: ((after.cpu - connectedUsage.cpu) * 1000) / posts,
       dbCpuPerPost: target.protocol === 'livelog' ? ((dbAfter.cpu - dbBefore.cpu) * 1000) / posts : 0,
+      clientCpuPerPost: ((clientAfter.cpu - clientBefore.cpu) * 1000) / posts,
       memoryPerViewer: (connectedUsage.rss - before.rss) / size,
       missing,
       publishMs: middle(publishMs),
     };
-    progress(`${name} ${size}: p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max ${row.max.toFixed(0)} ms, CPU/post ${row.cpuPerPost.toFixed(0)} ms, ${(row.memoryPerViewer / 1024).toFixed(1)} KB/viewer, missing ${missing}`);
+    progress(`${name} ${size}: p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max ${row.max.toFixed(0)} ms, CPU/post ${row.cpuPerPost.toFixed(0)} ms (load client ${row.clientCpuPerPost.toFixed(0)} ms), ${(row.memoryPerViewer / 1024).toFixed(1)} KB/viewer, missing ${missing}`);
     return row;
   } finally {
     for (const child of children) child.connected && child.send({ type: 'close' });
@@ -213,13 +222,13 @@ try {
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 console.log(`\n${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine()}, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
 console.log(`${posts} posts, one every ${interval} ms; load client ${clients} processes over ${addresses.length} source addresses; Livelog workers: ${livelogWorkers}\n`);
-console.log('| round | viewers | server | delivery p50 / p99 / max | last viewer (median post) | publish (median) | CPU per post (server + FerretDB) | memory per viewer | missing | p99 vs Livelog | CPU vs Livelog |');
-console.log('| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| round | viewers | server | delivery p50 / p99 / max | last viewer (median post) | publish (median) | CPU per post (server + FerretDB) | load client CPU per post | memory per viewer | missing | p99 vs Livelog | CPU vs Livelog |');
+console.log('| ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const row of rows) {
   const livelog = rows.find((r) => r.round === row.round && r.viewers === row.viewers && r.target === 'livelog');
   const ratio = (a: number, b: number | undefined) => (b ? `×${(a / b).toFixed(2)}` : '');
   const db = row.target === 'livelog' || row.target === 'base' ? ` + ${ms(row.dbCpuPerPost)}` : '';
   console.log(
-    `| ${row.round} | ${row.viewers} | ${row.target} | ${ms(row.p50)} / ${ms(row.p99)} / ${ms(row.max)} | ${ms(row.last)} | ${ms(row.publishMs)} | ${ms(row.cpuPerPost)}${db} | ${(row.memoryPerViewer / 1024).toFixed(1)} KB | ${row.missing} | ${ratio(row.p99, livelog?.p99)} | ${ratio(row.cpuPerPost, livelog?.cpuPerPost)} |`,
+    `| ${row.round} | ${row.viewers} | ${row.target} | ${ms(row.p50)} / ${ms(row.p99)} / ${ms(row.max)} | ${ms(row.last)} | ${ms(row.publishMs)} | ${ms(row.cpuPerPost)}${db} | ${ms(row.clientCpuPerPost)} | ${(row.memoryPerViewer / 1024).toFixed(1)} KB | ${row.missing} | ${ratio(row.p99, livelog?.p99)} | ${ratio(row.cpuPerPost, livelog?.cpuPerPost)} |`,
   );
 }
