@@ -6,12 +6,33 @@ import type { LiveFeed, LiveHub } from './hub.ts';
 /** The hub as the server runs it: viewers of stream projections, sent their current states. */
 export type ProjectionHub = LiveHub<StreamProjection, CurrentState>;
 
-/** Stream projections fed to the hub: their `change` events, framed once each by frames.ts. */
+/**
+ * Stream projections fed to the hub: their `change` events, framed once each by frames.ts.
+ *
+ * A change reaches the hub in a turn of the event loop of its own, not inside the append that
+ * stored it: the author's answer, and the next queued append's database write, go out first, so
+ * the database stores the next post while this one is written to thousands of sockets (appends to
+ * a stream are serialised, and a fan-out inside one held the next back by its whole length).
+ * Changes that arrive meanwhile are handed over together, in seq order.
+ */
 export const projectionFeed: LiveFeed<StreamProjection, CurrentState> = {
   hello: helloFrame,
   frame: (projection, state) => changeOutbound(state, projection.slug),
   subscribe(projection, listener) {
-    projection.on('change', listener);
-    return () => projection.off('change', listener);
+    let pending: [CurrentState, Date | undefined][] = [];
+    let subscribed = true;
+    const handOver = () => {
+      const changes = pending;
+      pending = [];
+      if (subscribed) for (const [state, storedAt] of changes) listener(state, storedAt);
+    };
+    const onChange = (state: CurrentState, storedAt?: Date) => {
+      if (pending.push([state, storedAt]) === 1) setImmediate(handOver);
+    };
+    projection.on('change', onChange);
+    return () => {
+      subscribed = false;
+      projection.off('change', onChange);
+    };
   },
 };
