@@ -42,8 +42,9 @@ export interface LiveFeed<Stream extends LiveStream<Change>, Change extends Live
   /** A change's frame (with its seq); the stream says where its photos are served from. */
   frame(stream: Stream, change: Change): OutboundFrame;
   /** Calls `listener` for each change the stream applies, in seq order, with when it was stored,
-   *  until the returned call. */
-  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date) => void): () => void;
+   *  until the returned call. `more`: further changes follow at once (the hub then holds this one
+   *  and writes them all to each viewer together). */
+  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date, more?: boolean) => void): () => void;
 }
 
 const PING = new OutboundFrame(PING_FRAME);
@@ -158,10 +159,18 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     let room = this.rooms.get(stream.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const unsubscribe = this.feed.subscribe(stream, (change, storedAt) => {
+      const held: [Change, OutboundFrame, Date | undefined][] = [];
+      const unsubscribe = this.feed.subscribe(stream, (change, storedAt, more) => {
         const frame = this.feed.frame(stream, change); // framed once, the same bytes for every viewer
-        for (const viewer of viewers) this.send(viewer, stream, change, frame);
-        if (storedAt) observeDelivery(storedAt);
+        held.push([change, frame, storedAt]);
+        if (more) return;
+        const changes = held.splice(0);
+        // Changes that came together (the hub fell behind) go to each viewer in one write.
+        for (const viewer of viewers) {
+          if (changes.length === 1) this.send(viewer, stream, change, frame);
+          else viewer.transport.batch(() => changes.forEach(([each, eachFrame]) => void this.send(viewer, stream, each, eachFrame)));
+        }
+        for (const [, , at] of changes) if (at) observeDelivery(at);
       });
       room = { stream, viewers, unsubscribe };
       this.rooms.set(stream.slug, room);

@@ -13,7 +13,8 @@ export type ProjectionHub = LiveHub<StreamProjection, CurrentState>;
  * stored it: the author's answer, and the next queued append's database write, go out first, so
  * the database stores the next post while this one is written to thousands of sockets (appends to
  * a stream are serialised, and a fan-out inside one held the next back by its whole length).
- * Changes that arrive meanwhile are handed over together, in seq order.
+ * Changes that arrive meanwhile (the process is behind) are handed over together, in seq order,
+ * and the hub writes them to each viewer at once: the busier, the fewer writes per change.
  */
 export const projectionFeed: LiveFeed<StreamProjection, CurrentState> = {
   hello: helloFrame,
@@ -24,7 +25,10 @@ export const projectionFeed: LiveFeed<StreamProjection, CurrentState> = {
     const handOver = () => {
       const changes = pending;
       pending = [];
-      if (subscribed) for (const [state, storedAt] of changes) listener(state, storedAt);
+      if (!subscribed) return;
+      changes.forEach(([state, storedAt], i) => {
+        listener(state, storedAt, i < changes.length - 1);
+      });
     };
     const onChange = (state: CurrentState, storedAt?: Date) => {
       if (pending.push([state, storedAt]) === 1) setImmediate(handOver);
