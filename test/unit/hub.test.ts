@@ -27,12 +27,8 @@ class FakeTransport implements ViewerTransport {
     this.frames.push(frame.text);
     this.seqs.push(frame.seq);
   }
-  /** How many frames each batch held (each batch is one write on a real connection). */
-  readonly batches: number[] = [];
   batch(sends: () => void): void {
-    const before = this.frames.length;
     sends();
-    this.batches.push(this.frames.length - before);
   }
   bufferedBytes(): number {
     return this.buffered;
@@ -72,7 +68,7 @@ interface FakeChange {
 class FakeStream implements LiveStream<FakeChange> {
   head = 0;
   readonly log: FakeChange[] = [];
-  readonly listeners = new Set<(change: FakeChange, storedAt?: Date, more?: boolean) => void>();
+  readonly listeners = new Set<(change: FakeChange) => void>();
   constructor(readonly slug: string) {}
   changesSince(seq: number): FakeChange[] {
     return this.log.filter((change) => change.seq > seq);
@@ -144,25 +140,6 @@ test('a live change is serialised once and the same frame goes to every viewer',
   assert.equal(framed, 1);
   const frames = viewers.map((v) => v.frames.at(-1));
   assert.ok(frames.every((frame) => frame === frames[0]));
-});
-
-test('changes handed over together reach each viewer in one write, in order, each once', () => {
-  const current = viewer();
-  const resumed = viewer();
-  const batchesBefore = current.batches.length;
-  const changes = ['one', 'two', 'three'].map((text) => ({ seq: ++stream.head, text }));
-  stream.log.push(...changes);
-  // As the projection feed hands over changes that piled up while the process was busy.
-  for (const listener of stream.listeners) {
-    changes.forEach((change, i) => {
-      listener(change, undefined, i < changes.length - 1);
-    });
-  }
-  assert.deepEqual(current.changeSeqs(), [1, 2, 3]);
-  assert.deepEqual(current.batches.slice(batchesBefore), [3], 'one write of three frames');
-  assert.deepEqual(resumed.changeSeqs(), [1, 2, 3]);
-  stream.apply('four');
-  assert.deepEqual(current.changeSeqs(), [1, 2, 3, 4], 'a single change goes out as before');
 });
 
 test('a broadcast reaches every viewer of its stream and no one else', () => {
