@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import WebSocket, { WebSocketServer } from 'ws';
 import { websocketTransport } from '../server/live/websocket.ts';
 import type { ViewerTransport } from '../server/live/transport.ts';
+import { OutboundFrame } from '../server/live/outbound.ts';
 import { testApp, type TestApp } from './helpers.ts';
 
 // Dead and slow viewers are cut off, so they cannot hold server memory; they resume by seq.
@@ -90,7 +91,7 @@ test('the websocket transport reports bytes waiting while the peer does not read
     const frame = 'x'.repeat(1024 * 1024);
     let sent = 0;
     while (transport.bufferedBytes() === 0 && sent < 256) {
-      transport.send(frame);
+      transport.send(new OutboundFrame(frame));
       sent++;
       await new Promise((r) => setTimeout(r, 5));
     }

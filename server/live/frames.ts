@@ -2,20 +2,26 @@ import type { CurrentState } from '../log/fold.ts';
 import type { StreamProjection } from '../log/projection.ts';
 import { postHtml } from '../render/post-html.ts';
 import type { Frame } from '../../shared/protocol.ts';
+import { OutboundFrame } from './outbound.ts';
 
 // The messages viewers receive (described in shared/protocol.ts), made from the log. Each change's
-// frame is serialised once and the same string goes to every viewer.
+// frame is serialised once, and its bytes built once per transport, for every viewer.
 
-const serialised = new WeakMap<CurrentState, string>();
+const framed = new WeakMap<CurrentState, OutboundFrame>();
 
-/** The frame of a change of `stream`, serialised once however many viewers it goes to. */
-export function changeFrame(latest: CurrentState, stream: string): string {
-  let text = serialised.get(latest);
-  if (text === undefined) {
-    text = JSON.stringify(toFrame(latest, stream));
-    serialised.set(latest, text);
+/** The frame of a change of `stream`, made once however many viewers it goes to. */
+export function changeOutbound(latest: CurrentState, stream: string): OutboundFrame {
+  let frame = framed.get(latest);
+  if (frame === undefined) {
+    frame = new OutboundFrame(JSON.stringify(toFrame(latest, stream)), latest.seq);
+    framed.set(latest, frame);
   }
-  return text;
+  return frame;
+}
+
+/** The text of a change's frame. */
+export function changeFrame(latest: CurrentState, stream: string): string {
+  return changeOutbound(latest, stream).text;
 }
 
 function toFrame(latest: CurrentState, stream: string): Frame {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { PING_FRAME } from './frames.ts';
+import { OutboundFrame } from './outbound.ts';
 import type { ViewerTransport } from './transport.ts';
 import { countViewerCut, type CutReason, observeDelivery, observeReplay, type TransportKind, type ViewerSource } from '../metrics/metrics.ts';
 
@@ -31,18 +32,22 @@ export interface LiveStream<Change extends LiveChange> {
 
 /**
  * How the hub hears of a stream's changes and turns them into frames. Given, not imported, so the
- * hub knows neither the log's types nor the wire format. `frame` must hand back the same string
- * for the same change: each change is serialised once, whatever the number of viewers.
+ * hub knows neither the log's types nor the message format. `frame` must hand back the same frame
+ * for the same change: each change is serialised, and framed for each transport, once whatever the
+ * number of viewers.
  */
 export interface LiveFeed<Stream extends LiveStream<Change>, Change extends LiveChange> {
   /** The first frame of a connection: the stream's epoch, head and status. */
   hello(stream: Stream): string;
-  /** A change's frame; the stream says where its photos are served from. */
-  frame(stream: Stream, change: Change): string;
+  /** A change's frame (with its seq); the stream says where its photos are served from. */
+  frame(stream: Stream, change: Change): OutboundFrame;
   /** Calls `listener` for each change the stream applies, in seq order, with when it was stored,
-   *  until the returned call. */
-  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date) => void): () => void;
+   *  until the returned call. `more`: further changes follow at once (the hub then holds this one
+   *  and writes them all to each viewer together). */
+  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date, more?: boolean) => void): () => void;
 }
+
+const PING = new OutboundFrame(PING_FRAME);
 
 interface Viewer {
   transport: ViewerTransport;
@@ -87,9 +92,12 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
   attach(stream: Stream, transport: ViewerTransport, since: number): void {
     const room = this.room(stream);
     const viewer: Viewer = { transport, lastSeq: since, alive: true, cut: false, delivered: transport.deliveredBytes(), progressAt: Date.now() };
-    transport.send(this.feed.hello(stream));
     const replay = stream.changesSince(since);
-    for (const change of replay) this.send(viewer, stream, change);
+    // One write for the hello and the whole replay, not one per frame.
+    transport.batch(() => {
+      transport.send(new OutboundFrame(this.feed.hello(stream)));
+      for (const change of replay) this.send(viewer, stream, change);
+    });
     observeReplay(replay.length);
     viewer.lastSeq = stream.head;
     room.viewers.add(viewer);
@@ -127,7 +135,10 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
 
   /** Sends the same frame to every viewer of a stream (viewer counts). */
   broadcast(slug: string, frame: string): void {
-    for (const viewer of this.rooms.get(slug)?.viewers ?? []) this.deliver(viewer, frame);
+    const room = this.rooms.get(slug);
+    if (!room) return;
+    const outbound = new OutboundFrame(frame);
+    for (const viewer of room.viewers) this.deliver(viewer, outbound);
   }
 
   /** Cuts the viewers of a stream that `refused` picks (the stream no longer admits them); they
@@ -160,10 +171,18 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     let room = this.rooms.get(stream.slug);
     if (!room) {
       const viewers = new Set<Viewer>();
-      const unsubscribe = this.feed.subscribe(stream, (change, storedAt) => {
-        const frame = this.feed.frame(stream, change); // framed once, the same string for every viewer
-        for (const viewer of viewers) this.send(viewer, stream, change, frame);
-        if (storedAt) observeDelivery(storedAt);
+      const held: [Change, OutboundFrame, Date | undefined][] = [];
+      const unsubscribe = this.feed.subscribe(stream, (change, storedAt, more) => {
+        const frame = this.feed.frame(stream, change); // framed once, the same bytes for every viewer
+        held.push([change, frame, storedAt]);
+        if (more) return;
+        const changes = held.splice(0);
+        // Changes that came together (the hub fell behind) go to each viewer in one write.
+        for (const viewer of viewers) {
+          if (changes.length === 1) this.send(viewer, stream, change, frame);
+          else viewer.transport.batch(() => changes.forEach(([each, eachFrame]) => void this.send(viewer, stream, each, eachFrame)));
+        }
+        for (const [, , at] of changes) if (at) observeDelivery(at);
       });
       room = { stream, viewers, unsubscribe };
       this.rooms.set(stream.slug, room);
@@ -171,20 +190,20 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     return room;
   }
 
-  private send(viewer: Viewer, stream: Stream, change: Change, frame?: string): void {
+  private send(viewer: Viewer, stream: Stream, change: Change, frame?: OutboundFrame): void {
     if (change.seq <= viewer.lastSeq) return;
     viewer.lastSeq = change.seq;
-    this.deliver(viewer, frame ?? this.feed.frame(stream, change), change.seq);
+    this.deliver(viewer, frame ?? this.feed.frame(stream, change));
   }
 
-  private deliver(viewer: Viewer, frame: string, seq?: number): void {
+  private deliver(viewer: Viewer, frame: OutboundFrame): void {
     if (viewer.cut) return;
     if (viewer.transport.bufferedBytes() > this.options.maxBufferedBytes) {
       this.logger.warn({ buffered: viewer.transport.bufferedBytes() }, 'dropping a viewer that cannot keep up');
       this.cut(viewer, 'buffer');
       return;
     }
-    viewer.transport.send(frame, seq);
+    viewer.transport.send(frame);
   }
 
   private cut(viewer: Viewer, reason: CutReason): void {
@@ -235,7 +254,7 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
         }
         viewer.alive = false;
         viewer.transport.probe();
-        this.deliver(viewer, PING_FRAME);
+        this.deliver(viewer, PING);
       }
     }
   }

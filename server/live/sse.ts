@@ -27,9 +27,16 @@ export function sseTransport(response: ServerResponse, epoch: string): ViewerTra
   const tcp = response.socket;
   return {
     kind: 'sse',
-    send: (frame, seq) => {
-      if (closed) return;
-      response.write(seq === undefined ? `data: ${frame}\n\n` : `id: ${epoch}.${seq}\ndata: ${frame}\n\n`);
+    send: (frame) => {
+      if (!closed) response.write(frame.sseBytes(epoch));
+    },
+    batch: (sends) => {
+      response.cork();
+      try {
+        sends();
+      } finally {
+        response.uncork();
+      }
     },
     bufferedBytes: () => response.writableLength,
     deliveredBytes: () => (tcp ? tcp.bytesWritten - tcp.writableLength : 0),

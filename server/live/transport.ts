@@ -1,15 +1,18 @@
 import type { TransportKind } from '../metrics/metrics.ts';
+import type { OutboundFrame } from './outbound.ts';
 
 /**
  * One viewer's connection, whatever carries it (websocket, Server-Sent Events). The hub only sends
- * text frames and asks how much is still unsent and how much the peer has taken; a new transport
- * is a new file that returns one of these.
+ * frames and asks how much is still unsent and how much the peer has taken; a new transport is a
+ * new file that returns one of these.
  */
 export interface ViewerTransport {
   /** What carries it: viewers are counted per transport. */
   readonly kind: TransportKind;
-  /** Sends one frame; `seq` is given for change frames (SSE uses it as the event id). */
-  send(frame: string, seq?: number): void;
+  /** Sends one frame: the bytes it has for this transport, shared with every other viewer. */
+  send(frame: OutboundFrame): void;
+  /** Runs `send` calls made in `sends` as one write to the connection (a replay, say). */
+  batch(sends: () => void): void;
   /** Bytes written but still held in this process, waiting for the kernel to take them. */
   bufferedBytes(): number;
   /** Bytes the kernel has taken so far: it stops moving when the peer stops reading. */

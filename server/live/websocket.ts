@@ -63,7 +63,19 @@ export function websocketTransport(socket: WebSocket, tcp: Socket, budget = new 
   return {
     kind: 'websocket',
     send: (frame) => {
-      if (socket.readyState === socket.OPEN) socket.send(frame);
+      if (socket.readyState !== socket.OPEN) return; // closing: nothing may follow its close frame
+      // The frame's bytes go straight to the connection, unless ws itself still holds data (its
+      // sender queues while it compresses or reads a blob): then through ws, so nothing overtakes it.
+      if (socket.bufferedAmount === tcp.writableLength) tcp.write(frame.websocketBytes());
+      else socket.send(frame.text);
+    },
+    batch: (sends) => {
+      tcp.cork();
+      try {
+        sends();
+      } finally {
+        tcp.uncork();
+      }
     },
     bufferedBytes: () => socket.bufferedAmount,
     deliveredBytes: () => tcp.bytesWritten - tcp.writableLength,

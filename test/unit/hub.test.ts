@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { LiveHub, type LiveFeed, type LiveStream } from '../../server/live/hub.ts';
 import type { ViewerTransport } from '../../server/live/transport.ts';
+import { OutboundFrame } from '../../server/live/outbound.ts';
 
 // The hub's delivery and its rules for cutting viewers, on a fake clock, a fake stream and fake
 // transports: no database, no sockets.
@@ -22,9 +23,12 @@ class FakeTransport implements ViewerTransport {
   readonly seqs: (number | undefined)[] = [];
   private alive: () => void = () => {};
   private closed: () => void = () => {};
-  send(frame: string, seq?: number): void {
-    this.frames.push(frame);
-    this.seqs.push(seq);
+  send(frame: OutboundFrame): void {
+    this.frames.push(frame.text);
+    this.seqs.push(frame.seq);
+  }
+  batch(sends: () => void): void {
+    sends();
   }
   bufferedBytes(): number {
     return this.buffered;
@@ -83,7 +87,7 @@ const feed: LiveFeed<FakeStream, FakeChange> = {
   hello: (stream) => JSON.stringify({ t: 'hello', seq: stream.head }),
   frame: (_stream, change) => {
     framed++;
-    return JSON.stringify({ t: 'post', seq: change.seq, text: change.text });
+    return new OutboundFrame(JSON.stringify({ t: 'post', seq: change.seq, text: change.text }), change.seq);
   },
   subscribe(stream, listener) {
     stream.listeners.add(listener);

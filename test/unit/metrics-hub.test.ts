@@ -4,6 +4,7 @@ import pino from 'pino';
 import { register } from 'prom-client';
 import { LiveHub, type LiveFeed, type LiveStream } from '../../server/live/hub.ts';
 import type { ViewerTransport } from '../../server/live/transport.ts';
+import { OutboundFrame } from '../../server/live/outbound.ts';
 import { enableMetrics, type TransportKind } from '../../server/metrics/metrics.ts';
 
 // What the hub reports: viewers per stream and transport, replays, deliveries and cuts, each
@@ -30,7 +31,7 @@ class Stream implements LiveStream<Change> {
 
 const feed: LiveFeed<Stream, Change> = {
   hello: () => '{"t":"hello"}',
-  frame: (_stream, change) => JSON.stringify({ t: 'post', seq: change.seq }),
+  frame: (_stream, change) => new OutboundFrame(JSON.stringify({ t: 'post', seq: change.seq }), change.seq),
   subscribe(stream, listener) {
     stream.listeners.add(listener);
     return () => stream.listeners.delete(listener);
@@ -44,6 +45,7 @@ function transport(kind: TransportKind): ViewerTransport & { buffered: number; t
     buffered: 0,
     terminations: 0,
     send() {},
+    batch: (sends) => sends(),
     bufferedBytes() {
       return this.buffered;
     },
