@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { PING_FRAME } from './frames.ts';
 import { OutboundFrame } from './outbound.ts';
 import type { ViewerTransport } from './transport.ts';
+import type { LiveChange, LiveFeed, LiveStream } from './live-stream.ts';
 import { countViewerCut, type CutReason, observeDelivery, observeReplay, type TransportKind, type ViewerSource } from '../metrics/metrics.ts';
 
 export interface HubOptions {
@@ -15,36 +16,6 @@ export interface HubOptions {
    *  that stops reading but keeps its link alive would otherwise hold the server's buffers until
    *  the byte bound; checked at each heartbeat, so a cut comes within this plus one heartbeat. */
   stallMs: number;
-}
-
-/** A change as the hub sees it: only its place in the stream's log. */
-export interface LiveChange {
-  readonly seq: number;
-}
-
-/** What the hub needs of a stream: where its log stands and what changed after a seq. */
-export interface LiveStream<Change extends LiveChange> {
-  readonly slug: string;
-  readonly head: number;
-  /** Compacted: each thing touched after `seq` once, in seq order. */
-  changesSince(seq: number): readonly Change[];
-}
-
-/**
- * How the hub hears of a stream's changes and turns them into frames. Given, not imported, so the
- * hub knows neither the log's types nor the message format. `frame` must hand back the same frame
- * for the same change: each change is serialised, and framed for each transport, once whatever the
- * number of viewers.
- */
-export interface LiveFeed<Stream extends LiveStream<Change>, Change extends LiveChange> {
-  /** The first frame of a connection: the stream's epoch, head and status. */
-  hello(stream: Stream): string;
-  /** A change's frame (with its seq); the stream says where its photos are served from. */
-  frame(stream: Stream, change: Change): OutboundFrame;
-  /** Calls `listener` for each change the stream applies, in seq order, with when it was stored,
-   *  until the returned call. `more`: further changes follow at once (the hub then holds this one
-   *  and writes them all to each viewer together). */
-  subscribe(stream: Stream, listener: (change: Change, storedAt?: Date, more?: boolean) => void): () => void;
 }
 
 const PING = new OutboundFrame(PING_FRAME);

@@ -1,7 +1,8 @@
 import type { CurrentState } from '../log/fold.ts';
 import type { StreamProjection } from '../log/projection.ts';
 import { changeOutbound, helloFrame } from './frames.ts';
-import type { LiveFeed, LiveHub } from './hub.ts';
+import type { LiveHub } from './hub.ts';
+import type { LiveFeed } from './live-stream.ts';
 
 /** The hub as the server runs it: viewers of stream projections, sent their current states. */
 export type ProjectionHub = LiveHub<StreamProjection, CurrentState>;

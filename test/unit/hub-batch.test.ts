@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { LiveHub, type LiveFeed, type LiveStream } from '../../server/live/hub.ts';
+import { LiveHub } from '../../server/live/hub.ts';
+import type { LiveFeed, LiveStream } from '../../server/live/live-stream.ts';
 import { OutboundFrame } from '../../server/live/outbound.ts';
 import type { ViewerTransport } from '../../server/live/transport.ts';
 
