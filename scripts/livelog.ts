@@ -1,7 +1,7 @@
 // Administration from the command line; see USAGE. Uses the database the server uses.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { actorOf, Users } from '../server/auth/users.ts';
+import { actorOf, type Role, ROLES, roleChange, roleOf, Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import type { Database } from '../server/db/database.ts';
 import { StreamNotFound, UserNotFound } from '../server/errors.ts';
@@ -21,7 +21,7 @@ const USAGE = `usage:
   npm run livelog -- user passwd NAME --password PW   (ends the user's sessions)
   npm run livelog -- user disable NAME   (ends their sessions; their API tokens stop working)
   npm run livelog -- user enable NAME
-  npm run livelog -- user role NAME admin|author
+  npm run livelog -- user role NAME admin|author|contributor   (contributors' posts wait for an editor's approval)
   npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
   npm run livelog -- token list
   npm run livelog -- token revoke ID
@@ -117,10 +117,10 @@ try {
         break;
       }
       case 'user role': {
-        const role = need(second, 'admin|author');
-        if (role !== 'admin' && role !== 'author') fail(`the role is admin or author, not "${role}"\n${USAGE}`, 2);
-        const user = await users.change(need(first, 'NAME'), { admin: role === 'admin' });
-        console.log(`user "${user.name}" is now ${user.admin ? 'an admin' : 'an author'}`);
+        const role = need(second, 'admin|author|contributor') as Role;
+        if (!ROLES.includes(role)) fail(`the role is admin, author or contributor, not "${role}"\n${USAGE}`, 2);
+        const user = await users.change(need(first, 'NAME'), roleChange(role));
+        console.log(`user "${user.name}" is now ${{ admin: 'an admin', author: 'an author', contributor: 'a contributor' }[roleOf(user)]}`);
         break;
       }
       case 'token create': {

@@ -25,6 +25,14 @@ const MESSAGES = {
   LIVELOG_NOT_AN_AUTHOR: 'You are not an author of this stream; an admin can add you',
   LIVELOG_ADMIN_ONLY: 'Only an admin can do this',
   LIVELOG_MEMBERSHIP_UNCHANGED: '"%s" is %s an author of this stream',
+  // Contributors and their submissions.
+  LIVELOG_CONTRIBUTORS_SUBMIT: 'Contributors submit posts for an editor to approve; they cannot publish or change posts themselves',
+  LIVELOG_NOT_A_CONTRIBUTOR: 'You do not contribute to this stream; an admin can add you',
+  LIVELOG_NOT_AN_EDITOR: 'Only an author of this stream or an admin can review submissions',
+  LIVELOG_SUBMISSION_NOT_FOUND: 'No such submission in this stream',
+  LIVELOG_ALREADY_REVIEWED: 'This submission was already %s',
+  LIVELOG_TOO_MANY_PENDING: 'Too many submissions are waiting for review (at most %s %s); try again once editors have reviewed some',
+  LIVELOG_INVALID_REASON: 'A reason is 1 to %s characters, without control characters',
   // Users, tokens, log-ins.
   LIVELOG_USER_EXISTS: 'A user named "%s" already exists',
   LIVELOG_USER_NOT_FOUND: 'No user named "%s"',
@@ -102,6 +110,13 @@ export const StatusUnchanged = errorFor('LIVELOG_STATUS_UNCHANGED');
 export const NotAnAuthor = errorFor('LIVELOG_NOT_AN_AUTHOR');
 export const AdminOnly = errorFor('LIVELOG_ADMIN_ONLY');
 export const MembershipUnchanged = errorFor('LIVELOG_MEMBERSHIP_UNCHANGED');
+export const ContributorsSubmit = errorFor('LIVELOG_CONTRIBUTORS_SUBMIT');
+export const NotAContributor = errorFor('LIVELOG_NOT_A_CONTRIBUTOR');
+export const NotAnEditor = errorFor('LIVELOG_NOT_AN_EDITOR');
+export const SubmissionNotFound = errorFor('LIVELOG_SUBMISSION_NOT_FOUND');
+export const AlreadyReviewed = errorFor('LIVELOG_ALREADY_REVIEWED');
+export const TooManyPending = errorFor('LIVELOG_TOO_MANY_PENDING');
+export const InvalidReason = errorFor('LIVELOG_INVALID_REASON');
 export const UserExists = errorFor('LIVELOG_USER_EXISTS');
 export const UserNotFound = errorFor('LIVELOG_USER_NOT_FOUND');
 export const InvalidUserName = errorFor('LIVELOG_INVALID_USER_NAME');

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   AdminOnly,
+  ContributorsSubmit,
   EmptyPost,
   MembershipUnchanged,
   NotAnAuthor,
@@ -44,25 +45,26 @@ export interface PostChange extends ChangeRequest {
 }
 
 /** What was asked, hashed: kept with the change, so a reused key with another request is a 409. */
-function fingerprintOf(value: unknown): string {
+export function fingerprintOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }
 
 /** The actor as recorded in the log: who, without what they were allowed to do then. */
-const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
+export const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
 
 /**
  * Idempotency keys belong to whoever sent them: another author who uses the same key first can
  * neither take over this one's change nor block it with a 409.
  */
-const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
+export const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
 
-/** Admins write to every stream; anyone else must be one of its authors. */
+/** Admins write to every stream; anyone else must be one of its authors (contributors submit instead). */
 function ensureAuthor(state: StreamFold, actor: Actor): void {
+  if (actor.contributor) throw new ContributorsSubmit();
   if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
 }
 
-function ensureLive(state: StreamFold): void {
+export function ensureLive(state: StreamFold): void {
   if (state.status.status === 'ended') throw new StreamEnded();
 }
 

@@ -1,4 +1,5 @@
 import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
+import { SubmissionQueue } from './submissions.ts';
 import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
 
 // A stream's log folded into its current state: pure (no I/O, no events, no HTML), so what the
@@ -48,6 +49,8 @@ export class StreamFold {
   endedAt?: Date;
   /** The default order an admin chose after the stream was made (unset: the stream record's). */
   order?: PostOrder;
+  /** Contributors' submissions: never among the posts until approved (see submissions.ts). */
+  readonly submissions = new SubmissionQueue();
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -126,6 +129,9 @@ export class StreamFold {
 
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
+    if (record.type === 'submit' || record.type === 'reject') return this.foldReview(record);
+    // An approval publishes the submitted post: it folds in below as a new post.
+    if (record.type === 'approve') this.submissions.apply(record);
     // Readers' "last updated": what they see change (not who may write, nor the default order).
     if (record.type !== 'member' && record.type !== 'order') this.updatedAt = record.at;
     if (record.type === 'status') {
@@ -154,5 +160,13 @@ export class StreamFold {
     const version: PostVersion = { kind: 'post', post: record.post, seq };
     this.posts.set(record.postId, version);
     return version;
+  }
+
+  /** A submission or its rejection: viewers learn only that the seq moved (a `stream` frame), never
+   *  its text, and their "last updated" stays. */
+  private foldReview(record: ChangeRecord): StreamState {
+    this.submissions.apply(record);
+    this.status = { ...this.status, seq: record.seq };
+    return this.status;
   }
 }

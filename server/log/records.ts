@@ -7,6 +7,8 @@ export interface AuthorRef {
 /** Whoever makes a change, with what they may do. */
 export interface Actor extends AuthorRef {
   admin: boolean;
+  /** A contributor submits posts that an author or admin of the stream approves (or rejects). */
+  contributor?: boolean;
 }
 
 /** How a post refers to a photo: only by the id the server issued (the hash of what it stored). */
@@ -44,8 +46,12 @@ export type PostOrder = 'newest' | 'oldest';
  * post: created; edit: new text or headline; pin: pinned or unpinned; key: marked a key moment or
  * not; delete: gone; status: started or ended; member: an author added to or removed from the stream;
  * order: the order readers see by default.
+ * submit: a contributor's post waiting for review (its snapshot is never shown to viewers);
+ * approve: that post published (its key derives from the submission, so it happens once);
+ * reject: the submission turned down, with the reason its contributor sees.
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order';
+export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | ReviewChangeType;
+export type ReviewChangeType = 'submit' | 'approve' | 'reject';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -75,6 +81,8 @@ export interface ChangeRecord {
   /** Who joins or leaves the stream's authors (member changes), and which. */
   member?: AuthorRef;
   active?: boolean;
+  /** Why a submission was rejected (reject changes), shown to its contributor. */
+  reason?: string;
   /** Set on records whose snapshot a purge removed (legal or privacy requests). */
   purged?: true;
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { actorOf, NAME_PATTERN, type UserChange } from '../../auth/users.ts';
+import { actorOf, NAME_PATTERN, roleChange, type UserChange } from '../../auth/users.ts';
 import { UserNotFound } from '../../errors.ts';
 import type { UserRecord } from '../../auth/types.ts';
 import { setAuthor, setOrder } from '../../log/commands.ts';
@@ -41,13 +41,14 @@ const TokenForm = Type.Object({
 const UserParams = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
 const UserChangeForm = Type.Object({
   ...Csrf,
-  change: Type.Union([Type.Literal('disable'), Type.Literal('enable'), Type.Literal('admin'), Type.Literal('author')]),
+  change: Type.Union([Type.Literal('disable'), Type.Literal('enable'), Type.Literal('admin'), Type.Literal('author'), Type.Literal('contributor')]),
 });
 const CHANGES: Record<Static<typeof UserChangeForm>['change'], UserChange> = {
   disable: { disabled: true },
   enable: { disabled: false },
-  admin: { admin: true },
-  author: { admin: false },
+  admin: roleChange('admin'),
+  author: roleChange('author'),
+  contributor: roleChange('contributor'),
 };
 const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8,64}$' }) });
 
