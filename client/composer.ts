@@ -88,7 +88,8 @@ export class Composer {
       this.form.reset();
       this.body.value = '';
       this.key.value = crypto.randomUUID();
-      this.status.textContent = 'Published.';
+      // A contributor's post waits for an editor: the form says so (data-done).
+      this.status.textContent = this.form.dataset.done ?? 'Published.';
     } else if (result.code === 'LIVELOG_KEY_REUSED') {
       // An earlier attempt of this draft did reach the server (its answer was lost), and the text
       // has changed since: that earlier version is what was published.

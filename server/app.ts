@@ -39,6 +39,7 @@ import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
 import { feedRoutes } from './http/routes/feeds.ts';
 import { embedRoutes } from './http/routes/embed.ts';
+import { reviewRoutes } from './http/routes/review.ts';
 import { enableMetrics, watchViewers } from './metrics/metrics.ts';
 
 /** The services every route can reach as `app.livelog`. */
@@ -164,6 +165,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   await app.register(homeRoutes);
   await app.register(pageRoutes);
   await app.register(authorRoutes);
+  await app.register(reviewRoutes);
   await app.register(adminRoutes);
   await app.register(liveRoutes);
   await app.register(feedRoutes);

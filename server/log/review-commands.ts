@@ -44,7 +44,7 @@ function pendingSubmission(state: StreamFold, id: string): Submission {
 /** A reason as stored: trimmed, bounded, no control characters but line breaks. */
 export function cleanReason(text: string): string {
   const reason = text.replace(/\r\n?/g, '\n').trim();
-  if (!reason || reason.length > MAX_REASON_LENGTH || /[\0-\x09\x0b-\x1f\x7f]/.test(reason)) throw new InvalidReason(MAX_REASON_LENGTH);
+  if (!reason || reason.length > MAX_REASON_LENGTH || /[^\P{Cc}\n]/u.test(reason)) throw new InvalidReason(MAX_REASON_LENGTH);
   return reason;
 }
 

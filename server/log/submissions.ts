@@ -53,7 +53,7 @@ export class SubmissionQueue {
       return;
     }
     const submission = this.all.get(id);
-    if (!submission || submission.status !== 'pending') return;
+    if (submission?.status !== 'pending') return;
     const { post: _text, ...rest } = submission;
     const status: SubmissionStatus = record.type === 'approve' ? 'approved' : 'rejected';
     this.all.set(id, { ...rest, status, seq: record.seq, reviewedBy: record.by, reviewedAt: record.at, ...(record.reason ? { reason: record.reason } : {}) });

@@ -9,6 +9,7 @@ import {
   submitPost,
 } from '../../server/log/review-commands.ts';
 import { StreamProjection } from '../../server/log/projection.ts';
+import type { Actor } from '../../server/log/records.ts';
 import { MAX_REVIEWED_KEPT } from '../../server/log/submissions.ts';
 import { admin, assertRefused, bea, beasPost, dan, type Log, streamWithAuthors } from '../fixtures/command-log.ts';
 
@@ -24,7 +25,7 @@ async function streamWithContributor(): Promise<Log> {
   return log;
 }
 
-const submit = (log: Log, body = 'Stringer at the stadium: 1-0', actor = eve) =>
+const submit = (log: Log, body = 'Stringer at the stadium: 1-0', actor: Actor = eve) =>
   submitPost(log.projection, { actor, body, key: `submit-${log.projection.head}` });
 
 test('a pending submission folds into no public state: no post, no replay entry, no key moment, no "last updated"', async () => {

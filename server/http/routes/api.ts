@@ -11,6 +11,8 @@ import { actorOf } from '../../auth/users.ts';
 import { Headline, PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
+import { ensureMaySubmit, submitPost } from '../../log/review-commands.ts';
+import { pendingReply, reviewApiRoutes } from './review-api.ts';
 
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
 const DEFAULT_PAGE_ENTRIES = 100;
@@ -89,6 +91,7 @@ const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeade
 export async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(apiReadRoutes);
   await app.register(apiChangeRoutes);
+  await app.register(reviewApiRoutes);
 }
 
 /** Reading is public: no token, no budget. */
@@ -145,11 +148,15 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, config: { photos: true } },
     async (request, reply) => {
       const projection = await app.livelog.projections.require(request.params.slug);
-      ensureMayPublish(projection, actorOf(changerOf(request)));
+      const actor = actorOf(changerOf(request));
+      // A contributor's post is stored for an editor to approve (review-api.ts): 202, pending.
+      if (actor.contributor) ensureMaySubmit(projection, actor);
+      else ensureMayPublish(projection, actor);
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
       const { body = '', headline } = request.body;
-      const result = await publishPost(projection, { actor: actorOf(changerOf(request)), body, headline, key: keyOf(request), media });
-      return changeReply(reply, result, 201);
+      const post = { actor, body, headline, key: keyOf(request), media };
+      if (actor.contributor) return pendingReply(reply, await submitPost(projection, post));
+      return changeReply(reply, await publishPost(projection, post), 201);
     },
   );
 

@@ -24,6 +24,7 @@ import { Headline, PhotoFields, PostParams, SeqText as Seq, SlugParams } from '.
 import { storePhotos } from '../../media/images.ts';
 import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
+import { submitFromPage } from './review.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -117,7 +118,8 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/posts',
     { schema: { params: SlugParams, body: NewPostForm }, config: { photos: true } },
     (request, reply) =>
-      authorChange(request, reply, async (projection, actor) => {
+      // A contributor's post waits for an editor instead (review.ts).
+      changerOf(request).contributor ? submitFromPage(request, reply) : authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
         ensureDescribed(request.body.photo, request.body.alt, request.body.decorative === 'true');
         const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);

@@ -1,0 +1,74 @@
+import type { ServerResponse } from 'node:http';
+import type { StreamProjection } from '../log/projection.ts';
+
+// The live channel of a stream's review queue: Server-Sent Events to its editors (the whole queue)
+// and its contributors (their own submissions), never through the viewers' hub. Pending text goes
+// only down these connections, which a route opens after checking who is signed in. Each push is
+// the whole list, so a reconnect needs no resume point: it gets the list as it stands.
+
+export interface ReviewChannelOptions {
+  /** Open channels per process; past it a new one is refused (503) and the page still works. */
+  maxOpen: number;
+  /** A comment line this often keeps proxies from closing an idle channel. */
+  heartbeatMs: number;
+  /** Unsent bytes past which a channel is cut: the browser reconnects and gets the list afresh. */
+  maxBufferedBytes: number;
+}
+
+export interface ReviewView {
+  /** Whether the person may still see this (checked on every change of the stream: a removed
+   *  member's channel closes). */
+  allowed(): boolean;
+  /** The list's HTML as it stands. */
+  render(): string;
+}
+
+export class ReviewChannels {
+  private readonly open = new Set<ServerResponse>();
+
+  constructor(private readonly options: ReviewChannelOptions) {}
+
+  get full(): boolean {
+    return this.open.size >= this.options.maxOpen;
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** Sends the list now and after every change of the stream's submissions, until the response closes. */
+  attach(projection: StreamProjection, response: ServerResponse, view: ReviewView): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+    });
+    response.write('retry: 3000\n\n');
+    let version = -1;
+    const push = () => {
+      if (!view.allowed()) return response.end();
+      const queue = projection.state.submissions;
+      if (queue.version === version) return;
+      version = queue.version;
+      response.write(`event: queue\ndata: ${JSON.stringify({ html: view.render(), pending: queue.pending().length })}\n\n`);
+      if (response.writableLength > this.options.maxBufferedBytes) response.destroy();
+    };
+    const heartbeat = setInterval(() => response.write(': ping\n\n'), this.options.heartbeatMs);
+    heartbeat.unref();
+    const detach = () => {
+      projection.off('change', push);
+      clearInterval(heartbeat);
+      this.open.delete(response);
+    };
+    this.open.add(response);
+    response.once('close', detach);
+    response.once('error', detach);
+    projection.on('change', push);
+    push();
+  }
+
+  closeAll(): void {
+    for (const response of this.open) response.end();
+  }
+}
