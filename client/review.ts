@@ -15,7 +15,10 @@ export function followReview(section: HTMLElement): void {
   source.addEventListener('queue', (event) => {
     const { html, pending } = JSON.parse((event as MessageEvent<string>).data) as { html: string; pending: number };
     replaceKeepingInput(content, html);
-    if (announce && editor) announce.textContent = `${pending} waiting for review`;
+    if (!editor) return;
+    // The queue shows only while something waits.
+    section.hidden = pending === 0;
+    if (announce) announce.textContent = `${pending} waiting for review`;
   });
   content.addEventListener('submit', (event) => {
     const form = event.target as HTMLFormElement;

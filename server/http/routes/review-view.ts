@@ -60,5 +60,8 @@ export function reviewPageModel(projection: StreamProjection, user: UserRecord |
     html: reviewHtml(projection, audience, csrfToken),
     events: `/s/${projection.slug}/review/events`,
     canSubmit: audience.kind === 'contributor' && projection.status.status === 'live',
+    // An editor's queue shows only while something waits (most streams have no contributors); the
+    // page script shows it when a submission arrives.
+    hidden: audience.kind === 'editor' && projection.state.submissions.pending().length === 0,
   };
 }
