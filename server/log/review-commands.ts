@@ -94,8 +94,17 @@ export async function submitPost(projection: StreamProjection, request: NewPost)
   });
 }
 
+/**
+ * A submission this process has not heard of may have been stored by another instance a moment
+ * ago (its doorbell still on the way): look once in the log before refusing it as unknown.
+ */
+async function heardOf(projection: StreamProjection, submissionId: string): Promise<void> {
+  if (!projection.state.submissions.get(submissionId)) await projection.refresh();
+}
+
 /** Publishes a submission as its contributor's post, dated now, once. */
 export async function approveSubmission(projection: StreamProjection, { actor, submissionId }: Review): Promise<AppendResult> {
+  await heardOf(projection, submissionId);
   return projection.append({
     key: `approve:${submissionId}`,
     // The same for every editor: a concurrent approval is a replay of the first, not a conflict.
@@ -113,6 +122,7 @@ export async function approveSubmission(projection: StreamProjection, { actor, s
 /** Turns a submission down; its contributor sees the reason. A second rejection gets the first's answer. */
 export async function rejectSubmission(projection: StreamProjection, request: Review & { reason: string }): Promise<AppendResult> {
   const reason = cleanReason(request.reason);
+  await heardOf(projection, request.submissionId);
   return projection.append({
     key: `reject:${request.submissionId}`,
     fingerprint: fingerprintOf({ type: 'reject', submissionId: request.submissionId }),
