@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { AlreadyReviewed, InvalidReason, NotAContributor, NotAnEditor, SubmissionNotFound, TooManyPending } from '../errors.ts';
-import { authorRefOf, ensureLive, fingerprintOf, type NewPost, scopedKey } from './commands.ts';
+import { authorRefOf, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostText, scopedKey } from './commands.ts';
 import type { StreamFold } from './fold.ts';
-import { cleanBody, cleanHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
 import type { Actor } from './records.ts';
 import type { Submission } from './submissions.ts';
@@ -62,34 +60,18 @@ export function ensureMayReview(projection: StreamProjection, actor: Actor): voi
 
 /** A contributor's post, stored for review: no viewer sees it until an editor approves it. */
 export async function submitPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
-  const media = request.media ?? [];
-  const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
-  const headline = cleanHeadline(request.headline);
+  const text = newPostText(request);
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'submit', by: request.actor.id, body, headline, media: media.map((m) => [m.id, m.alt]) }),
+    fingerprint: fingerprintOf({ type: 'submit', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]) }),
     decide: (state, seq) => {
       ensureContributor(state, request.actor);
       ensureLive(state);
       const { submissions } = state;
       if (submissions.pending().length >= MAX_PENDING_PER_STREAM) throw new TooManyPending(MAX_PENDING_PER_STREAM, 'in this stream');
       if (submissions.pendingBy(request.actor.id) >= MAX_PENDING_PER_CONTRIBUTOR) throw new TooManyPending(MAX_PENDING_PER_CONTRIBUTOR, 'of yours');
-      const id = randomUUID();
-      return {
-        type: 'submit',
-        by: authorRefOf(request.actor),
-        postId: id,
-        post: {
-          id,
-          author: authorRefOf(request.actor),
-          body,
-          createdAt: new Date(),
-          createdSeq: seq,
-          pinned: false,
-          ...(headline ? { headline } : {}),
-          ...(media.length ? { media } : {}),
-        },
-      };
+      const post = firstSnapshot(request.actor, seq, text);
+      return { type: 'submit', by: authorRefOf(request.actor), postId: post.id, post };
     },
   });
 }
