@@ -8,6 +8,8 @@ import { MongoChangeStore } from './log/mongo-store.ts';
 import { Projections } from './log/projections.ts';
 import { purgePost, type PurgeResult } from './log/purge.ts';
 import { Streams } from './log/streams.ts';
+import { MongoScheduleHints, type ScheduleHints } from './log/schedule-hints.ts';
+import { Scheduler } from './log/scheduler.ts';
 import { LiveHub } from './live/hub.ts';
 import { projectionFeed, type ProjectionHub } from './live/projection-feed.ts';
 import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
@@ -53,6 +55,8 @@ export interface Livelog {
   /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
   purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
+  /** Where scheduled posts are noted for every instance's scheduler. */
+  scheduleHints: ScheduleHints;
   hub: ProjectionHub;
   /** Places for live connections, per client address and in all. */
   admission: ViewerAdmission;
@@ -76,6 +80,9 @@ export interface AppOptions {
   /** How this instance adds up viewer counts with others: likewise, the primary's for a worker. */
   presence?: Presence;
 }
+
+/** How often each instance looks for scheduled posts whose time has come: how late one may be. */
+const SCHEDULER_POLL_MS = 1000;
 
 /** The doorbell through the database, as LIVELOG_RELAY=mongo and a group's primary use it. */
 export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoorbell {
@@ -139,6 +146,13 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
   );
+  const scheduleHints = new MongoScheduleHints(database);
+  const scheduler = new Scheduler({
+    hints: scheduleHints,
+    projection: (slug) => projections.get(slug),
+    logger: logger.child({ component: 'scheduler' }),
+    pollMs: SCHEDULER_POLL_MS,
+  });
   app.decorate('livelog', {
     config,
     trustProxy,
@@ -146,6 +160,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     projections,
     purge: (stream, postId) => purgePost(store, images, stream, postId),
     streams: new Streams(store),
+    scheduleHints,
     hub,
     admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
     users: new Users(database),
@@ -173,6 +188,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();
+  scheduler.start();
   doorbell.start(
     (stream, seq) => projections.onRing(stream, seq),
     (healthy) => projections.onDoorbellHealth(healthy),
@@ -182,6 +198,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   app.addHook('preClose', async () => {
     unwatchViewers();
     projections.stop();
+    scheduler.stop();
     viewerCounts.stop();
     await doorbell.stop();
     hub.close();

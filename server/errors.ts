@@ -33,6 +33,11 @@ const MESSAGES = {
   LIVELOG_ALREADY_REVIEWED: 'This submission was already %s',
   LIVELOG_TOO_MANY_PENDING: 'Too many submissions are waiting for review (at most %s %s); try again once editors have reviewed some',
   LIVELOG_INVALID_REASON: 'A reason is 1 to %s characters, without control characters',
+  // Scheduled posts.
+  LIVELOG_INVALID_PUBLISH_AT: 'publishAt is a date and time in the future, at most %s days ahead, like 2026-12-01T18:00:00Z',
+  LIVELOG_TOO_MANY_SCHEDULED: 'This stream has %s posts scheduled already; publish or cancel some first',
+  LIVELOG_SCHEDULED_NOT_FOUND: 'No such scheduled post in this stream (it may have been published or cancelled)',
+  LIVELOG_NOT_DUE: 'This scheduled post is not due yet',
   // Users, tokens, log-ins.
   LIVELOG_USER_EXISTS: 'A user named "%s" already exists',
   LIVELOG_USER_NOT_FOUND: 'No user named "%s"',
@@ -117,6 +122,10 @@ export const SubmissionNotFound = errorFor('LIVELOG_SUBMISSION_NOT_FOUND');
 export const AlreadyReviewed = errorFor('LIVELOG_ALREADY_REVIEWED');
 export const TooManyPending = errorFor('LIVELOG_TOO_MANY_PENDING');
 export const InvalidReason = errorFor('LIVELOG_INVALID_REASON');
+export const InvalidPublishAt = errorFor('LIVELOG_INVALID_PUBLISH_AT');
+export const TooManyScheduled = errorFor('LIVELOG_TOO_MANY_SCHEDULED');
+export const ScheduledNotFound = errorFor('LIVELOG_SCHEDULED_NOT_FOUND');
+export const NotDue = errorFor('LIVELOG_NOT_DUE');
 export const UserExists = errorFor('LIVELOG_USER_EXISTS');
 export const UserNotFound = errorFor('LIVELOG_USER_NOT_FOUND');
 export const InvalidUserName = errorFor('LIVELOG_INVALID_USER_NAME');

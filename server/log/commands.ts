@@ -59,7 +59,7 @@ export const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
 export const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
 
 /** Admins write to every stream; anyone else must be one of its authors (contributors submit instead). */
-function ensureAuthor(state: StreamFold, actor: Actor): void {
+export function ensureAuthor(state: StreamFold, actor: Actor): void {
   if (actor.contributor) throw new ContributorsSubmit();
   if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
 }

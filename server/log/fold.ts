@@ -1,4 +1,5 @@
 import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
+import { ScheduledPosts } from './scheduled.ts';
 import { SubmissionQueue } from './submissions.ts';
 import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
 
@@ -51,6 +52,8 @@ export class StreamFold {
   order?: PostOrder;
   /** Contributors' submissions: never among the posts until approved (see submissions.ts). */
   readonly submissions = new SubmissionQueue();
+  /** Posts to publish later: likewise never among the posts before their time (see scheduled.ts). */
+  readonly scheduled = new ScheduledPosts();
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -129,9 +132,11 @@ export class StreamFold {
 
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
-    if (record.type === 'submit' || record.type === 'reject') return this.foldReview(record);
-    // An approval publishes the submitted post: it folds in below as a new post.
+    if (record.type === 'submit' || record.type === 'reject') return this.foldUnseen(record, this.submissions);
+    if (record.type === 'schedule' || record.type === 'unschedule') return this.foldUnseen(record, this.scheduled);
+    // An approval, or a scheduled post's time, publishes the post: it folds in below as a new post.
     if (record.type === 'approve') this.submissions.apply(record);
+    if (record.type === 'publish') this.scheduled.apply(record);
     // Readers' "last updated": what they see change (not who may write, nor the default order).
     if (record.type !== 'member' && record.type !== 'order') this.updatedAt = record.at;
     if (record.type === 'status') {
@@ -162,10 +167,10 @@ export class StreamFold {
     return version;
   }
 
-  /** A submission or its rejection: viewers learn only that the seq moved (a `stream` frame), never
-   *  its text, and their "last updated" stays. */
-  private foldReview(record: ChangeRecord): StreamState {
-    this.submissions.apply(record);
+  /** A submission or its rejection, a post scheduled or cancelled: viewers learn only that the seq
+   *  moved (a `stream` frame), never its text, and their "last updated" stays. */
+  private foldUnseen(record: ChangeRecord, into: { apply(record: ChangeRecord): void }): StreamState {
+    into.apply(record);
     this.status = { ...this.status, seq: record.seq };
     return this.status;
   }

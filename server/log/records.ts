@@ -49,9 +49,12 @@ export type PostOrder = 'newest' | 'oldest';
  * submit: a contributor's post waiting for review (its snapshot is never shown to viewers);
  * approve: that post published (its key derives from the submission, so it happens once);
  * reject: the submission turned down, with the reason its contributor sees.
+ * schedule: a post to publish at `publishAt` (again for an edit of it; never shown before then);
+ * unschedule: cancelled; publish: published at its time (keyed by the post, so once).
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | ReviewChangeType;
+export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | ReviewChangeType | ScheduleChangeType;
 export type ReviewChangeType = 'submit' | 'approve' | 'reject';
+export type ScheduleChangeType = 'schedule' | 'unschedule' | 'publish';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -83,6 +86,8 @@ export interface ChangeRecord {
   active?: boolean;
   /** Why a submission was rejected (reject changes), shown to its contributor. */
   reason?: string;
+  /** When a scheduled post is to be published (schedule changes). */
+  publishAt?: Date;
   /** Set on records whose snapshot a purge removed (legal or privacy requests). */
   purged?: true;
 }
