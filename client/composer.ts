@@ -81,7 +81,8 @@ export class Composer {
       return;
     }
     const headline = this.form.querySelector<HTMLInputElement>('input[name=headline]')?.value ?? '';
-    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value };
+    const publishAt = this.form.querySelector<HTMLInputElement>('input[name=publishAt]')?.value ?? '';
+    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value, publishAt };
     const result = await sendChange(this.form.action, fields, this.csrf);
     if (result.ok) {
       localStorage.removeItem(this.draftKey);
@@ -89,7 +90,7 @@ export class Composer {
       this.body.value = '';
       this.key.value = crypto.randomUUID();
       // A contributor's post waits for an editor: the form says so (data-done).
-      this.status.textContent = this.form.dataset.done ?? 'Published.';
+      this.status.textContent = publishAt ? 'Scheduled: it waits in the Scheduled list until its time.' : (this.form.dataset.done ?? 'Published.');
     } else if (result.code === 'LIVELOG_KEY_REUSED') {
       // An earlier attempt of this draft did reach the server (its answer was lost), and the text
       // has changed since: that earlier version is what was published.

@@ -13,44 +13,49 @@ export function followReview(section: HTMLElement): void {
   const editor = section.classList.contains('review-editor');
   const source = new EventSource(url);
   source.addEventListener('queue', (event) => {
-    const { html, pending } = JSON.parse((event as MessageEvent<string>).data) as { html: string; pending: number };
+    const { html, pending, shown } = JSON.parse((event as MessageEvent<string>).data) as { html: string; pending: number; shown: boolean };
     replaceKeepingInput(content, html);
     if (!editor) return;
     // The queue shows only while something waits.
-    section.hidden = pending === 0;
+    section.hidden = !shown;
     if (announce) announce.textContent = `${pending} waiting for review`;
   });
   content.addEventListener('submit', (event) => {
-    const form = event.target as HTMLFormElement;
-    if (!form.matches('.review-approve, .review-reject')) return;
     event.preventDefault();
-    void review(form, csrf);
+    void send(event.target as HTMLFormElement, csrf);
   });
 }
 
-async function review(form: HTMLFormElement, csrf: string): Promise<void> {
+/** Approve, reject, cancel or change a scheduled post, without leaving the page. */
+async function send(form: HTMLFormElement, csrf: string): Promise<void> {
   const button = form.querySelector('button') as HTMLButtonElement;
   button.disabled = true;
-  const reason = form.querySelector<HTMLInputElement>('input[name=reason]');
-  const result = await sendChange(form.action, reason ? { reason: reason.value } : {}, csrf);
-  // Done (by us or, at the same moment, another editor): the queue's next push removes it.
+  const fields: Record<string, string> = {};
+  for (const [name, value] of new FormData(form)) if (name !== '_csrf') fields[name] = String(value);
+  const result = await sendChange(form.action, fields, csrf);
+  // Done (by us or, at the same moment, another editor): the next push removes it.
   if (result.ok || result.code === 'LIVELOG_ALREADY_REVIEWED') form.closest('li')?.setAttribute('aria-busy', 'true');
   if (!result.ok) showFailure(form, result.message);
   button.disabled = false;
 }
 
-/** Redraws the list, keeping what an editor is typing into a reason and where their focus is. */
+/** Redraws the part, keeping what an editor is typing, which edit is open and where their focus is. */
 function replaceKeepingInput(content: HTMLElement, html: string): void {
+  const fieldKey = (field: Element) => `${field.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId}|${field.getAttribute('name')}`;
   const typed = new Map<string, string>();
-  for (const input of content.querySelectorAll<HTMLInputElement>('input[name=reason]')) {
-    const id = input.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId;
-    if (id && input.value) typed.set(id, input.value);
+  for (const field of content.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[name]:not([type=hidden]), textarea[name]')) {
+    if (field.value !== field.defaultValue) typed.set(fieldKey(field), field.value);
   }
-  const focused = document.activeElement?.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId;
+  const open = [...content.querySelectorAll('details[open]')].map((d) => d.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId);
+  const focused = document.activeElement && content.contains(document.activeElement) ? fieldKey(document.activeElement) : undefined;
   content.innerHTML = html;
-  for (const [id, value] of typed) {
-    const input = content.querySelector<HTMLInputElement>(`[data-submission-id="${CSS.escape(id)}"] input[name=reason]`);
-    if (input) input.value = value;
+  for (const field of content.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[name]:not([type=hidden]), textarea[name]')) {
+    const key = fieldKey(field);
+    const value = typed.get(key);
+    if (value !== undefined) field.value = value;
+    if (key === focused) field.focus();
   }
-  if (focused) content.querySelector<HTMLElement>(`[data-submission-id="${CSS.escape(focused)}"] input[name=reason]`)?.focus();
+  for (const details of content.querySelectorAll<HTMLDetailsElement>('details')) {
+    if (open.includes(details.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId)) details.open = true;
+  }
 }

@@ -42,6 +42,7 @@ import { apiRoutes } from './http/routes/api.ts';
 import { feedRoutes } from './http/routes/feeds.ts';
 import { embedRoutes } from './http/routes/embed.ts';
 import { reviewRoutes } from './http/routes/review.ts';
+import { scheduleRoutes } from './http/routes/schedule.ts';
 import { enableMetrics, watchViewers } from './metrics/metrics.ts';
 
 /** The services every route can reach as `app.livelog`. */
@@ -181,6 +182,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   await app.register(pageRoutes);
   await app.register(authorRoutes);
   await app.register(reviewRoutes);
+  await app.register(scheduleRoutes);
   await app.register(adminRoutes);
   await app.register(liveRoutes);
   await app.register(feedRoutes);

@@ -4,7 +4,8 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { Browser, loggedIn } from './browser.ts';
 import { websocketViewer } from './viewer.ts';
 
 // Scheduled posts against a real database: published at their time exactly once, whether the
@@ -100,4 +101,23 @@ test('authors change or cancel what is scheduled; a time in the past, too far ah
     const refused = await api(app, 'POST', '/posts', { body: 'When?', publishAt });
     assert.equal(refused.statusCode, 400, publishAt);
   }
+});
+
+test('an author schedules from the page without JavaScript, sees it in the Scheduled list, and cancels it; readers never see it', async () => {
+  const app = await instance();
+  const author = await loggedIn(app, t.author.name, AUTHOR_PASSWORD);
+  const page = await author.request('GET', `/s/${t.slug}`);
+  const csrf = Browser.field(page.body, '_csrf');
+  const at = inSeconds(3600).slice(0, 16); // the form's datetime-local: UTC
+  const scheduled = await author.request('POST', `/s/${t.slug}/posts`, { _csrf: csrf, key: 'page-schedule-key-1', body: 'Kick-off in an hour', publishAt: at });
+  assert.equal(scheduled.statusCode, 303, scheduled.body);
+  const mine = await author.request('GET', `/s/${t.slug}`);
+  assert.match(mine.body, /Scheduled <span class="review-count">\(1\)<\/span>/);
+  assert.match(mine.body, /Kick-off in an hour/);
+  assert.doesNotMatch((await app.inject({ method: 'GET', url: `/s/${t.slug}` })).body, /Kick-off in an hour/);
+  const id = /id="scheduled-([0-9a-f-]{36})"/.exec(mine.body)![1]!;
+  const cancelKey = new RegExp(`/s/${t.slug}/scheduled/${id}/cancel[\\s\\S]*?name="key" value="([^"]+)"`).exec(mine.body)![1]!;
+  const cancelled = await author.request('POST', `/s/${t.slug}/scheduled/${id}/cancel`, { _csrf: csrf, key: cancelKey });
+  assert.equal(cancelled.statusCode, 303);
+  assert.doesNotMatch((await author.request('GET', `/s/${t.slug}`)).body, /Kick-off in an hour/);
 });

@@ -19,8 +19,10 @@ export interface ReviewView {
   /** Whether the person may still see this (checked on every change of the stream: a removed
    *  member's channel closes). */
   allowed(): boolean;
-  /** The list's HTML as it stands. */
-  render(): string;
+  /** Moves whenever what `render` shows may have changed. */
+  version(): string;
+  /** The list's HTML as it stands, and whether there is anything to show. */
+  render(): { html: string; shown: boolean };
 }
 
 export class ReviewChannels {
@@ -45,13 +47,12 @@ export class ReviewChannels {
       connection: 'keep-alive',
     });
     response.write('retry: 3000\n\n');
-    let version = -1;
+    let version = '';
     const push = () => {
       if (!view.allowed()) return response.end();
-      const queue = projection.state.submissions;
-      if (queue.version === version) return;
-      version = queue.version;
-      response.write(`event: queue\ndata: ${JSON.stringify({ html: view.render(), pending: queue.pending().length })}\n\n`);
+      if (view.version() === version) return;
+      version = view.version();
+      response.write(`event: queue\ndata: ${JSON.stringify({ ...view.render(), pending: projection.state.submissions.pending().length })}\n\n`);
       if (response.writableLength > this.options.maxBufferedBytes) response.destroy();
     };
     const heartbeat = setInterval(() => response.write(': ping\n\n'), this.options.heartbeatMs);

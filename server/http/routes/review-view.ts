@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { UserRecord } from '../../auth/types.ts';
+import { MAX_BODY_LENGTH } from '../../log/commands.ts';
 import { MAX_REASON_LENGTH } from '../../log/review-commands.ts';
 import type { StreamProjection } from '../../log/projection.ts';
-import type { SubmissionQueue } from '../../log/submissions.ts';
 import { postBodyHtml, renderView } from '../../render/views.ts';
 import { mayAct } from './stream-page.ts';
 
@@ -18,15 +19,27 @@ export function reviewAudience(projection: StreamProjection, user: UserRecord | 
   return mayAct(projection, user) ? { kind: 'editor' } : null;
 }
 
-/** The queue as pushed to editors: the same bytes for every editor, rendered once per change. */
-const pushed = new WeakMap<SubmissionQueue, { version: number; html: string }>();
+/** What an editor's part shows changes with the queue and the schedule; a contributor's with the queue. */
+export function reviewVersion(projection: StreamProjection, audience: ReviewAudience): string {
+  const { submissions, scheduled } = projection.state;
+  return audience.kind === 'editor' ? `${submissions.version}.${scheduled.version}` : String(submissions.version);
+}
+
+/** An editor's part shows only while something waits (most streams have no contributors and nothing scheduled). */
+export function reviewShown(projection: StreamProjection, audience: ReviewAudience): boolean {
+  return audience.kind === 'contributor' || projection.state.submissions.pending().length > 0 || projection.state.scheduled.size > 0;
+}
+
+/** The part as pushed to editors: the same bytes for every editor, rendered once per change. */
+const pushed = new WeakMap<StreamProjection, { version: string; html: string }>();
 
 export function reviewHtml(projection: StreamProjection, audience: ReviewAudience, csrfToken = ''): string {
-  const queue = projection.state.submissions;
   if (audience.kind === 'contributor') return mySubmissionsHtml(projection, audience.userId);
-  const cached = pushed.get(queue);
-  if (!csrfToken && cached?.version === queue.version) return cached.html;
-  const items = queue.pending().map(({ id, author, submittedAt, post }) => ({
+  const version = reviewVersion(projection, audience);
+  const cached = pushed.get(projection);
+  if (!csrfToken && cached?.version === version) return cached.html;
+  const { submissions, scheduled } = projection.state;
+  const items = submissions.pending().map(({ id, author, submittedAt, post }) => ({
     id,
     author: author.name,
     submittedAt,
@@ -34,8 +47,9 @@ export function reviewHtml(projection: StreamProjection, audience: ReviewAudienc
     bodyHtml: post ? postBodyHtml(post) : '',
     media: post?.media ?? [],
   }));
-  const html = renderView('partials/review-queue', { slug: projection.slug, items, csrfToken, maxReason: MAX_REASON_LENGTH });
-  if (!csrfToken) pushed.set(queue, { version: queue.version, html });
+  const later = scheduled.list().map(({ post, publishAt }) => ({ post, publishAt, bodyHtml: postBodyHtml(post), key: randomUUID() }));
+  const html = renderView('partials/review-queue', { slug: projection.slug, items, scheduled: later, csrfToken, maxReason: MAX_REASON_LENGTH, maxBody: MAX_BODY_LENGTH });
+  if (!csrfToken) pushed.set(projection, { version, html });
   return html;
 }
 
@@ -60,8 +74,6 @@ export function reviewPageModel(projection: StreamProjection, user: UserRecord |
     html: reviewHtml(projection, audience, csrfToken),
     events: `/s/${projection.slug}/review/events`,
     canSubmit: audience.kind === 'contributor' && projection.status.status === 'live',
-    // An editor's queue shows only while something waits (most streams have no contributors); the
-    // page script shows it when a submission arrives.
-    hidden: audience.kind === 'editor' && projection.state.submissions.pending().length === 0,
+    hidden: !reviewShown(projection, audience),
   };
 }

@@ -11,7 +11,7 @@ import { ensureDescribed } from '../../media/descriptions.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { reviewAudience, reviewHtml } from './review-view.ts';
+import { reviewAudience, reviewHtml, reviewShown, reviewVersion } from './review-view.ts';
 import { PostParams, SlugParams } from './schemas.ts';
 
 // Contributors submit from the stream page; its editors approve or reject there, and both follow
@@ -89,7 +89,8 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (reply.raw.destroyed || request.raw.socket.destroyed) return;
     channels.attach(projection, reply.raw, {
       allowed: () => reviewAudience(projection, user)?.kind === audience.kind,
-      render: () => reviewHtml(projection, audience),
+      version: () => reviewVersion(projection, audience),
+      render: () => ({ html: reviewHtml(projection, audience), shown: reviewShown(projection, audience) }),
     });
   });
 }
