@@ -126,3 +126,29 @@ test("a rejection's reason reaches the contributor live, and the post never reac
   await viewer.reload();
   await expect(viewer.locator('main')).not.toContainText('referee');
 });
+
+test('an author schedules a post from the composer, sees it in the Scheduled list, edits and cancels it', async ({ browser }) => {
+  const s = await newsroom();
+  const editor = await signedIn(browser, s, s.author);
+  const viewer = await viewerPage(browser, s);
+  const at = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 16);
+  await editor.locator('#compose-body').fill('Result expected around nine');
+  await editor.getByLabel(/Publish at/).first().fill(at);
+  await editor.getByRole('button', { name: 'Publish' }).click();
+  await expect(editor.locator('#compose-status')).toContainText('Scheduled');
+  const item = editor.locator('#review .scheduled', { hasText: 'Result expected around nine' });
+  await expect(item).toBeVisible();
+  await expect(viewer.locator('main')).not.toContainText('Result expected');
+  await item.getByText('Edit').click();
+  await item.getByLabel('Text').fill('Result expected around ten');
+  for (const width of [375, 1280]) {
+    await editor.setViewportSize({ width, height: 900 });
+    await editor.locator('#review').screenshot({ path: `test-results/review-scheduled-${width}.png` });
+  }
+  await item.getByRole('button', { name: 'Save' }).click();
+  const edited = editor.locator('#review .scheduled', { hasText: 'Result expected around ten' });
+  await expect(edited).toBeVisible();
+  await edited.getByRole('button', { name: /^Cancel this post/ }).click();
+  await expect(editor.locator('#review')).toBeHidden();
+  await expect(viewer.locator('main')).not.toContainText('Result expected');
+});
