@@ -6,6 +6,7 @@ import { Tokens } from '../server/auth/tokens.ts';
 import type { Database } from '../server/db/database.ts';
 import { StreamNotFound, UserNotFound } from '../server/errors.ts';
 import { setAuthor, setOrder } from '../server/log/commands.ts';
+import { announceStart } from '../server/log/schedule-commands.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadStreamProjection } from '../server/log/projection.ts';
 import { purgePost } from '../server/log/purge.ts';
@@ -27,6 +28,7 @@ const USAGE = `usage:
   npm run livelog -- token revoke ID
   npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT] [--order newest|oldest]
   npm run livelog -- stream order SLUG newest|oldest   (the order readers see by default)
+  npm run livelog -- stream starts-at SLUG 2026-12-01T18:00:00Z|none   ("Starts at …" on its page until the first post)
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
   npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)
@@ -159,6 +161,16 @@ try {
         // A change in the log: running servers learn it as they learn any change.
         await setOrder(projection, { actor: CLI_ADMIN, order, key: `cli-${crypto.randomUUID()}` });
         console.log(`stream "${slug}" now shows ${order} first (pages opened from now on)`);
+        break;
+      }
+      case 'stream starts-at': {
+        const slug = need(first, 'SLUG');
+        const when = need(second, 'TIME|none');
+        const projection = await loadStreamProjection(store, slug);
+        if (!projection) throw new StreamNotFound(slug);
+        const startsAt = when === 'none' ? null : new Date(when);
+        await announceStart(projection, { actor: CLI_ADMIN, startsAt, key: `cli-${crypto.randomUUID()}` });
+        console.log(startsAt ? `stream "${slug}" starts at ${startsAt.toISOString()} (shown until its first post)` : `stream "${slug}" announces no start`);
         break;
       }
       case 'post purge': {

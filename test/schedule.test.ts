@@ -4,7 +4,7 @@ import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { addAuthor, AUTHOR_PASSWORD, databaseUrl, testApp, type TestApp } from './helpers.ts';
 import { Browser, loggedIn } from './browser.ts';
 import { websocketViewer } from './viewer.ts';
 
@@ -34,12 +34,12 @@ after(async () => {
   await t.close();
 });
 
-const api = (app: FastifyInstance, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+const api = (app: FastifyInstance, method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', url: string, payload?: object) =>
   app.inject({ method, url: `/api/streams/${t.slug}${url}`, headers: { authorization: `Bearer ${t.token}` }, payload });
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
 const publications = (id: string) => t.database.collection('changes').countDocuments({ stream: t.slug, type: 'publish', postId: id });
 
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
@@ -120,4 +120,22 @@ test('an author schedules from the page without JavaScript, sees it in the Sched
   const cancelled = await author.request('POST', `/s/${t.slug}/scheduled/${id}/cancel`, { _csrf: csrf, key: cancelKey });
   assert.equal(cancelled.statusCode, 303);
   assert.doesNotMatch((await author.request('GET', `/s/${t.slug}`)).body, /Kick-off in an hour/);
+});
+
+test('a stream announces its start on its page until its first post', async () => {
+  const app = await instance();
+  await app.livelog.streams.create('kick-off', 'Kick-off', t.author._id);
+  await addAuthor(app, 'kick-off', t.author);
+  const call = (method: 'PUT' | 'POST', url: string, payload: object) =>
+    app.inject({ method, url: `/api/streams/kick-off${url}`, headers: { authorization: `Bearer ${t.token}` }, payload });
+  const startsAt = inSeconds(7200);
+  const announced = await call('PUT', '/start', { startsAt });
+  assert.equal(announced.statusCode, 200, announced.body);
+  assert.equal(announced.json().startsAt, new Date(startsAt).toISOString());
+  const page = async () => (await app.inject({ method: 'GET', url: '/s/kick-off' })).body;
+  assert.match(await page(), new RegExp(`Starts <time class="starts-at-time" datetime="${new Date(startsAt).toISOString()}"`));
+  assert.equal((await call('PUT', '/start', { startsAt: 'soon' })).statusCode, 400);
+  assert.equal((await call('POST', '/posts', { body: 'We are under way' })).statusCode, 201);
+  assert.doesNotMatch(await page(), /class="starts-at"/);
+  assert.equal((await call('PUT', '/start', { startsAt: null })).json().startsAt, null);
 });

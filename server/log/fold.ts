@@ -52,6 +52,8 @@ export class StreamFold {
   order?: PostOrder;
   /** Contributors' submissions: never among the posts until approved (see submissions.ts). */
   readonly submissions = new SubmissionQueue();
+  /** When the stream starts, as announced before its first post (unset: not announced). */
+  startsAt?: Date;
   /** Posts to publish later: likewise never among the posts before their time (see scheduled.ts). */
   readonly scheduled = new ScheduledPosts();
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
@@ -138,7 +140,12 @@ export class StreamFold {
     if (record.type === 'approve') this.submissions.apply(record);
     if (record.type === 'publish') this.scheduled.apply(record);
     // Readers' "last updated": what they see change (not who may write, nor the default order).
-    if (record.type !== 'member' && record.type !== 'order') this.updatedAt = record.at;
+    if (record.type !== 'member' && record.type !== 'order' && record.type !== 'announce') this.updatedAt = record.at;
+    if (record.type === 'announce') {
+      this.startsAt = record.startsAt;
+      this.status = { ...this.status, seq };
+      return this.status;
+    }
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
       this.endedAt = this.status.status === 'ended' ? record.at : undefined;

@@ -7,7 +7,7 @@ import type { ChangeStore } from './store.ts';
 import { countChange, countDbError, type DbOperation, observeRelayLag } from '../metrics/metrics.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'reason' | 'publishAt'>;
+export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'reason' | 'publishAt' | 'startsAt'>;
 
 export interface AppendRequest {
   key: string;

@@ -50,11 +50,12 @@ export type PostOrder = 'newest' | 'oldest';
  * approve: that post published (its key derives from the submission, so it happens once);
  * reject: the submission turned down, with the reason its contributor sees.
  * schedule: a post to publish at `publishAt` (again for an edit of it; never shown before then);
- * unschedule: cancelled; publish: published at its time (keyed by the post, so once).
+ * unschedule: cancelled; publish: published at its time (keyed by the post, so once);
+ * announce: when the stream starts, shown before its first post (`startsAt` absent: no announcement).
  */
 export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | ReviewChangeType | ScheduleChangeType;
 export type ReviewChangeType = 'submit' | 'approve' | 'reject';
-export type ScheduleChangeType = 'schedule' | 'unschedule' | 'publish';
+export type ScheduleChangeType = 'schedule' | 'unschedule' | 'publish' | 'announce';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -88,6 +89,8 @@ export interface ChangeRecord {
   reason?: string;
   /** When a scheduled post is to be published (schedule changes). */
   publishAt?: Date;
+  /** When the stream starts (announce changes). */
+  startsAt?: Date;
   /** Set on records whose snapshot a purge removed (legal or privacy requests). */
   purged?: true;
 }

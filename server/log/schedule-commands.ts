@@ -105,3 +105,16 @@ export async function publishScheduled(projection: StreamProjection, postId: str
     },
   });
 }
+
+/** Announces when the stream starts ("Starts at …" before its first post), or withdraws it (null). */
+export async function announceStart(projection: StreamProjection, request: { actor: Actor; key: string; startsAt: Date | null }): Promise<AppendResult> {
+  const startsAt = request.startsAt && checkPublishAt(request.startsAt);
+  return projection.append({
+    key: scopedKey(request),
+    fingerprint: fingerprintOf({ type: 'announce', by: request.actor.id, startsAt }),
+    decide: (state) => {
+      ensureAuthor(state, request.actor);
+      return { type: 'announce', by: authorRefOf(request.actor), ...(startsAt ? { startsAt } : {}) };
+    },
+  });
+}

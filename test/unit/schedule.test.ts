@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { setStatus } from '../../server/log/commands.ts';
-import { cancelScheduled, editScheduled, MAX_SCHEDULED_PER_STREAM, publishScheduled, schedulePost } from '../../server/log/schedule-commands.ts';
+import { announceStart, cancelScheduled, editScheduled, MAX_SCHEDULED_PER_STREAM, publishScheduled, schedulePost } from '../../server/log/schedule-commands.ts';
 import { MemoryScheduleHints } from '../../server/log/schedule-hints.ts';
 import { Scheduler } from '../../server/log/scheduler.ts';
 import { assertRefused, bea, cai, streamWithAuthors } from '../fixtures/command-log.ts';
@@ -76,4 +76,15 @@ test('a post due in an ended stream waits for it to be reopened', async () => {
   await setStatus(log.projection, { actor: bea, status: 'live', key: 'reopen-break-1' });
   assert.equal(await scheduler.tick(later(2000)), 1);
   assert.ok(log.projection.post(id));
+});
+
+test('a stream announces its start; the announcement is a change readers see nothing of but the time', async () => {
+  const log = await streamWithAuthors();
+  const startsAt = later(3600_000);
+  await announceStart(log.projection, { actor: bea, key: 'announce-key-1', startsAt });
+  assert.equal(log.projection.state.startsAt?.getTime(), startsAt.getTime());
+  assert.equal(log.projection.updatedAt, undefined, '"last updated" stays');
+  await assert.rejects(announceStart(log.projection, { actor: bea, key: 'announce-key-2', startsAt: later(-1000) }), { code: 'LIVELOG_INVALID_PUBLISH_AT' });
+  await announceStart(log.projection, { actor: bea, key: 'announce-key-3', startsAt: null });
+  assert.equal(log.projection.state.startsAt, undefined);
 });

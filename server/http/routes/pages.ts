@@ -10,7 +10,7 @@ import { pageMeta } from '../../render/page-meta.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 import { PAGE_SIZE, type PageRequest, streamPageModel } from './stream-page.ts';
-import { reviewPageModel } from './review-view.ts';
+import { announcedStart, reviewPageModel } from './review-view.ts';
 
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
@@ -97,7 +97,7 @@ async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page
   // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
   const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
   const csrfToken = user ? reply.generateCsrf() : '';
-  const model = { ...streamPageModel({ ...page, user, csrfToken }), meta, publicUrl, review: reviewPageModel(projection, user, csrfToken) };
+  const model = { ...streamPageModel({ ...page, user, csrfToken }), meta, publicUrl, review: reviewPageModel(projection, user, csrfToken), startsAt: announcedStart(projection) };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

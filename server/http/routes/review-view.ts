@@ -77,3 +77,8 @@ export function reviewPageModel(projection: StreamProjection, user: UserRecord |
     hidden: !reviewShown(projection, audience),
   };
 }
+
+/** "Starts at …": shown until the stream's first post. */
+export function announcedStart(projection: StreamProjection): Date | undefined {
+  return projection.postCount === 0 ? projection.state.startsAt : undefined;
+}

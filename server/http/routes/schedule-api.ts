@@ -4,7 +4,7 @@ import { actorOf } from '../../auth/users.ts';
 import { InvalidPublishAt } from '../../errors.ts';
 import { ensureAuthor, KEY_PATTERN, MAX_BODY_LENGTH } from '../../log/commands.ts';
 import type { AppendResult } from '../../log/projection.ts';
-import { cancelScheduled, editScheduled } from '../../log/schedule-commands.ts';
+import { announceStart, cancelScheduled, editScheduled } from '../../log/schedule-commands.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 import { Headline, PostParams, SlugParams } from './schemas.ts';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,7 @@ const EditBody = Type.Object(
   { body: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH })), headline: Type.Optional(Headline), publishAt: Type.Optional(PublishAt) },
   { additionalProperties: false, minProperties: 1 },
 );
+const StartBody = Type.Object({ startsAt: Type.Union([PublishAt, Type.Null()]) }, { additionalProperties: false });
 const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ pattern: KEY_PATTERN })) });
 
 /** A post stored for later: 202, its id, status and time. */
@@ -37,6 +38,19 @@ export function scheduledReply(reply: FastifyReply, { record, replayed }: Append
 
 export async function scheduleApiRoutes(app: FastifyInstance): Promise<void> {
   guardChanges(app, 'bearer');
+
+  // "Starts at …" on the stream's page until its first post; null withdraws it.
+  app.put<{ Params: Static<typeof SlugParams>; Body: Static<typeof StartBody>; Headers: Static<typeof IdempotencyHeaders> }>(
+    '/streams/:slug/start',
+    { schema: { params: SlugParams, body: StartBody, headers: IdempotencyHeaders } },
+    async (request, reply) => {
+      const projection = await app.livelog.projections.require(request.params.slug);
+      const { startsAt } = request.body;
+      const key = request.headers['idempotency-key'] ?? randomUUID();
+      const { record } = await announceStart(projection, { actor: actorOf(changerOf(request)), key, startsAt: startsAt === null ? null : parsePublishAt(startsAt) });
+      return reply.send({ stream: record.stream, seq: record.seq, startsAt: record.startsAt?.toISOString() ?? null });
+    },
+  );
 
   app.get<{ Params: Static<typeof SlugParams> }>('/streams/:slug/scheduled', { schema: { params: SlugParams } }, async (request) => {
     const projection = await app.livelog.projections.require(request.params.slug);
