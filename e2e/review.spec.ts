@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import { test, expect, type Browser, type Page } from '@playwright/test';
 import { E2E_DATABASE, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
@@ -52,6 +53,12 @@ async function signedIn(browser: Browser, s: Newsroom, name: string, base = ''):
   return page;
 }
 
+/** Serious or critical axe-core violations within the review part of the page. */
+async function reviewViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).include('#review').analyze();
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+}
+
 async function submit(page: Page, text: string): Promise<void> {
   await page.locator('#compose-body').fill(text);
   await page.getByRole('button', { name: 'Submit for review' }).click();
@@ -83,6 +90,8 @@ test('a contributor submits, two editors on two instances approve at once, a vie
   await expectNoReload(editor);
   await expect(otherEditor.locator('#review .submission', { hasText: 'the captain is warming up' })).toBeVisible({ timeout: 10_000 });
   await expect(viewer.locator('#posts')).not.toContainText('captain');
+  expect(await reviewViolations(editor)).toEqual([]);
+  expect(await reviewViolations(contributor)).toEqual([]);
 
   for (const width of [375, 1280]) {
     await editor.setViewportSize({ width, height: 900 });
@@ -140,6 +149,7 @@ test('an author schedules a post from the composer, sees it in the Scheduled lis
   await expect(item).toBeVisible();
   await expect(viewer.locator('main')).not.toContainText('Result expected');
   await item.getByText('Edit').click();
+  expect(await reviewViolations(editor)).toEqual([]);
   await item.getByLabel('Text').fill('Result expected around ten');
   for (const width of [375, 1280]) {
     await editor.setViewportSize({ width, height: 900 });
