@@ -194,3 +194,11 @@ test('an editor approves from the page without JavaScript, and the contributor\'
   assert.match(mine.body, /Submit for review/);
   assert.doesNotMatch(mine.body, /End the stream|class="post-actions"/, 'a contributor gets no author tools');
 });
+
+test('the admin page says which members of a stream are contributors', async () => {
+  await new Users(t.database).add('chief', AUTHOR_PASSWORD, true);
+  const admin = await loggedIn(t.app, 'chief', AUTHOR_PASSWORD);
+  const page = (await admin.request('GET', '/admin')).body;
+  assert.match(page, /reporter, stringer \(contributor\)|stringer \(contributor\), reporter/);
+  assert.match(page, /<td>contributor<\/td>/);
+});

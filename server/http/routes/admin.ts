@@ -117,9 +117,12 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
     const orders = new Map<string, PostOrder>();
     const authors = new Map<string, string[]>();
+    // Contributors are members like authors; the list says which they are.
+    const contributors = new Set(userList.filter((u) => u.contributor).map((u) => u._id));
     for (const stream of streamList) {
       const projection = await projections.get(stream._id);
-      authors.set(stream._id, projection ? [...projection.authors.values()].map((a) => a.name) : []);
+      const members = projection ? [...projection.authors.values()] : [];
+      authors.set(stream._id, members.map((a) => (contributors.has(a.id) ? `${a.name} (contributor)` : a.name)));
       // The order now (the log's latest order change, else the one the stream was made with).
       orders.set(stream._id, projection?.order ?? stream.order ?? 'newest');
     }
