@@ -9,6 +9,9 @@ import type { StreamProjection } from '../log/projection.ts';
 export interface ReviewChannelOptions {
   /** Open channels per process; past it a new one is refused (503) and the page still works. */
   maxOpen: number;
+  /** Open channels of one user (their tabs); past it a new one is refused, so one account cannot
+   *  take every place. */
+  maxPerUser: number;
   /** A comment line this often keeps proxies from closing an idle channel. */
   heartbeatMs: number;
   /** Unsent bytes past which a channel is cut: the browser reconnects and gets the list afresh. */
@@ -27,11 +30,13 @@ export interface ReviewView {
 
 export class ReviewChannels {
   private readonly open = new Set<ServerResponse>();
+  private readonly perUser = new Map<string, number>();
 
   constructor(private readonly options: ReviewChannelOptions) {}
 
-  get full(): boolean {
-    return this.open.size >= this.options.maxOpen;
+  /** Whether a channel for this user would be past a bound. */
+  full(userId: string): boolean {
+    return this.open.size >= this.options.maxOpen || (this.perUser.get(userId) ?? 0) >= this.options.maxPerUser;
   }
 
   get size(): number {
@@ -39,7 +44,7 @@ export class ReviewChannels {
   }
 
   /** Sends the list now and after every change of the stream's submissions, until the response closes. */
-  attach(projection: StreamProjection, response: ServerResponse, view: ReviewView): void {
+  attach(projection: StreamProjection, response: ServerResponse, userId: string, view: ReviewView): void {
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -58,11 +63,15 @@ export class ReviewChannels {
     const heartbeat = setInterval(() => response.write(': ping\n\n'), this.options.heartbeatMs);
     heartbeat.unref();
     const detach = () => {
+      if (!this.open.delete(response)) return;
       projection.off('change', push);
       clearInterval(heartbeat);
-      this.open.delete(response);
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(userId, left);
+      else this.perUser.delete(userId);
     };
     this.open.add(response);
+    this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
     response.once('close', detach);
     response.once('error', detach);
     projection.on('change', push);

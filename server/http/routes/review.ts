@@ -19,6 +19,7 @@ import { PostParams, SlugParams } from './schemas.ts';
 
 /** Review channels one process keeps open (editors' and contributors' pages together). */
 const MAX_REVIEW_CHANNELS = 500;
+const MAX_REVIEW_CHANNELS_PER_USER = 10;
 const REVIEW_HEARTBEAT_MS = 20_000;
 const REVIEW_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -70,7 +71,7 @@ async function reviewFromPage(
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   await app.register(reviewChangeRoutes);
 
-  const channels = new ReviewChannels({ maxOpen: MAX_REVIEW_CHANNELS, heartbeatMs: REVIEW_HEARTBEAT_MS, maxBufferedBytes: REVIEW_MAX_BUFFERED_BYTES });
+  const channels = new ReviewChannels({ maxOpen: MAX_REVIEW_CHANNELS, maxPerUser: MAX_REVIEW_CHANNELS_PER_USER, heartbeatMs: REVIEW_HEARTBEAT_MS, maxBufferedBytes: REVIEW_MAX_BUFFERED_BYTES });
   app.addHook('preClose', async () => channels.closeAll());
 
   // The queue (to editors) or one's own submissions (to a contributor), live. Anyone else gets the
@@ -81,13 +82,13 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const projection = await app.livelog.projections.require(request.params.slug);
     const audience = reviewAudience(projection, user);
     if (!audience) throw new NotAnEditor();
-    if (channels.full) {
+    if (channels.full(user._id)) {
       reply.header('retry-after', '30');
       return reply.serviceUnavailable('Too many review pages are open on this server; reload later');
     }
     reply.hijack();
     if (reply.raw.destroyed || request.raw.socket.destroyed) return;
-    channels.attach(projection, reply.raw, {
+    channels.attach(projection, reply.raw, user._id, {
       allowed: () => reviewAudience(projection, user)?.kind === audience.kind,
       version: () => reviewVersion(projection, audience),
       render: () => ({ html: reviewHtml(projection, audience), shown: reviewShown(projection, audience) }),
