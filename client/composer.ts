@@ -1,5 +1,6 @@
 // Publishing without leaving the page. The draft stays in the browser until the server has it, and
 // keeps its idempotency key: a retry of a post whose answer was lost publishes it once.
+import { instantOf, showLocalTimes } from './local-time.ts';
 import { sendChange } from './send-change.ts';
 
 export class Composer {
@@ -20,6 +21,7 @@ export class Composer {
   }
 
   start(): void {
+    showLocalTimes(this.form);
     const saved = localStorage.getItem(this.draftKey);
     if (saved) {
       const draft = JSON.parse(saved) as { body: string; key: string };
@@ -81,8 +83,9 @@ export class Composer {
       return;
     }
     const headline = this.form.querySelector<HTMLInputElement>('input[name=headline]')?.value ?? '';
-    const publishAt = this.form.querySelector<HTMLInputElement>('input[name=publishAt]')?.value ?? '';
+    const publishAt = instantOf(this.form.querySelector<HTMLInputElement>('input[name=publishAt]')?.value ?? '');
     const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value, publishAt };
+    if (fields instanceof FormData && publishAt) fields.set('publishAt', publishAt);
     const result = await sendChange(this.form.action, fields, this.csrf);
     if (result.ok) {
       localStorage.removeItem(this.draftKey);

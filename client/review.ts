@@ -2,6 +2,7 @@
 // the queue, a contributor sees what became of theirs. The server pushes the whole list on a channel
 // of its own (Server-Sent Events, signed-in users only); approving and rejecting stay on the page.
 import { showFailure } from './failure.ts';
+import { instantOf, showLocalTimes } from './local-time.ts';
 import { sendChange } from './send-change.ts';
 
 export function followReview(section: HTMLElement): void {
@@ -11,6 +12,7 @@ export function followReview(section: HTMLElement): void {
   if (!content || !url) return;
   const csrf = section.dataset.csrf ?? '';
   const editor = section.classList.contains('review-editor');
+  showLocalTimes(content);
   const source = new EventSource(url);
   source.addEventListener('queue', (event) => {
     const { html, pending, shown } = JSON.parse((event as MessageEvent<string>).data) as { html: string; pending: number; shown: boolean };
@@ -31,7 +33,7 @@ async function send(form: HTMLFormElement, csrf: string): Promise<void> {
   const button = form.querySelector('button') as HTMLButtonElement;
   button.disabled = true;
   const fields: Record<string, string> = {};
-  for (const [name, value] of new FormData(form)) if (name !== '_csrf') fields[name] = String(value);
+  for (const [name, value] of new FormData(form)) if (name !== '_csrf') fields[name] = name === 'publishAt' ? instantOf(String(value)) : String(value);
   const result = await sendChange(form.action, fields, csrf);
   // Done (by us or, at the same moment, another editor): the next push removes it.
   if (result.ok || result.code === 'LIVELOG_ALREADY_REVIEWED') form.closest('li')?.setAttribute('aria-busy', 'true');
@@ -49,6 +51,7 @@ function replaceKeepingInput(content: HTMLElement, html: string): void {
   const open = [...content.querySelectorAll('details[open]')].map((d) => d.closest<HTMLElement>('[data-submission-id]')?.dataset.submissionId);
   const focused = document.activeElement && content.contains(document.activeElement) ? fieldKey(document.activeElement) : undefined;
   content.innerHTML = html;
+  showLocalTimes(content);
   for (const field of content.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>('input[name]:not([type=hidden]), textarea[name]')) {
     const key = fieldKey(field);
     const value = typed.get(key);

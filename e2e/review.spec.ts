@@ -43,8 +43,8 @@ async function newsroom(): Promise<Newsroom> {
   }
 }
 
-async function signedIn(browser: Browser, s: Newsroom, name: string, base = ''): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+async function signedIn(browser: Browser, s: Newsroom, name: string, base = '', timezoneId?: string): Promise<Page> {
+  const page = await (await browser.newContext({ timezoneId })).newPage();
   await page.goto(`${base}/login?next=/s/${s.slug}`);
   await page.getByLabel('Name').fill(name);
   await page.getByLabel('Password').fill(s.password);
@@ -136,17 +136,23 @@ test("a rejection's reason reaches the contributor live, and the post never reac
   await expect(viewer.locator('main')).not.toContainText('referee');
 });
 
-test('an author schedules a post from the composer, sees it in the Scheduled list, edits and cancels it', async ({ browser }) => {
+test('an author schedules a post in their own time zone, sees it in the Scheduled list, edits and cancels it', async ({ browser, request }) => {
   const s = await newsroom();
-  const editor = await signedIn(browser, s, s.author);
+  const editor = await signedIn(browser, s, s.author, '', 'Europe/Berlin');
   const viewer = await viewerPage(browser, s);
-  const at = new Date(Date.now() + 3 * 3600_000).toISOString().slice(0, 16);
+  // A minute a day ahead, as a reader in Berlin writes it.
+  const instant = new Date(Math.floor(Date.now() / 60_000) * 60_000 + 24 * 3600_000);
+  const berlin = instant.toLocaleString('sv-SE', { timeZone: 'Europe/Berlin' }).replace(' ', 'T').slice(0, 16);
   await editor.locator('#compose-body').fill('Result expected around nine');
-  await editor.getByLabel(/Publish at/).first().fill(at);
+  await expect(editor.locator('.compose-later')).toContainText('your time');
+  await editor.getByLabel(/Publish at/).first().fill(berlin);
   await editor.getByRole('button', { name: 'Publish' }).click();
   await expect(editor.locator('#compose-status')).toContainText('Scheduled');
   const item = editor.locator('#review .scheduled', { hasText: 'Result expected around nine' });
   await expect(item).toBeVisible();
+  const listed = await (await request.get(`/api/streams/${s.slug}/scheduled`, { headers: { authorization: `Bearer ${s.token}` } })).json();
+  expect(listed.scheduled.map((p: { publishAt: string }) => p.publishAt)).toEqual([instant.toISOString()]);
+  await expect(item.getByLabel(/Publish at/)).toHaveValue(berlin);
   await expect(viewer.locator('main')).not.toContainText('Result expected');
   await item.getByText('Edit').click();
   expect(await reviewViolations(editor)).toEqual([]);
