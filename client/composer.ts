@@ -22,11 +22,17 @@ export class Composer {
 
   start(): void {
     showLocalTimes(this.form);
+    // Text typed before this script ran (a slow connection) is newer than any saved draft.
+    const typedEarly = this.body.value;
     const saved = localStorage.getItem(this.draftKey);
     if (saved) {
       const draft = JSON.parse(saved) as { body: string; key: string };
       this.body.value = draft.body;
       this.key.value = draft.key; // same key: a retry of an unacknowledged post publishes once
+    }
+    if (typedEarly.trim()) {
+      this.body.value = typedEarly;
+      this.saveDraft();
     }
     this.body.addEventListener('input', () => this.saveDraft());
     this.form.addEventListener('keydown', (event) => {

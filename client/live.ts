@@ -15,6 +15,7 @@ import { KeyMomentNotifier } from './notify.ts';
 import { followReview } from './review.ts';
 import { focusHighlighted } from './permalink.ts';
 import { enableSharing } from './share.ts';
+import { reloadWhenSignInCheckable } from './sign-in-check.ts';
 import { followStatus } from './status-form.ts';
 import { HiddenTabCounter } from './tab-title.ts';
 import { clockTime, showRelativeTimes } from './time.ts';
@@ -57,6 +58,8 @@ if (posts) {
   const review = document.getElementById('review');
   if (review) followReview(review);
   if (document.body.classList.contains('embed')) reportHeight(slug);
+  const unchecked = document.getElementById('sign-in-unchecked');
+  if (unchecked) reloadWhenSignInCheckable(unchecked);
 }
 
 function follow(list: HTMLElement, slug: string, prepare: (article: HTMLElement) => void): void {

@@ -93,10 +93,14 @@ test("an author's draft survives a reload and a database outage, and publishes e
     await expect(author.locator('#compose-status')).toContainText('database');
     expect(Date.now() - started).toBeLessThan(10_000);
     await expect(author.getByLabel(/New update/)).toHaveValue(text);
-    await author.reload().catch(() => {}); // the page itself may fail to load while the database is down
+    // The sign-in cannot be checked now: the page comes as to a reader, and says why.
+    await author.reload();
+    await expect(author.locator('#sign-in-unchecked')).toBeVisible();
+    await expect(author.getByLabel(/New update/)).toHaveCount(0);
+    await expect(author.getByRole('link', { name: 'Log in' })).toHaveCount(0); // not asked to log in again
     await database.start();
-    await author.goto(`${base}/s/${s.slug}`);
-    await expect(author.getByLabel(/New update/)).toHaveValue(text);
+    // It reloads by itself once the database answers, and the composer brings the draft back.
+    await expect(author.getByLabel(/New update/)).toHaveValue(text, { timeout: 20_000 });
     await author.getByRole('button', { name: 'Publish' }).click();
     await expect(author.locator('#compose-status')).toHaveText('Published.', { timeout: 15_000 });
     await expect(viewer.locator('.post').filter({ hasText: text })).toHaveCount(1, { timeout: 15_000 });
@@ -106,6 +110,28 @@ test("an author's draft survives a reload and a database outage, and publishes e
     await server.stop();
     await database.stop();
   }
+});
+
+test('words typed before the page script has loaded are kept as the draft', async ({ browser }) => {
+  const s = await seed('Slow script');
+  const author = await (await browser.newContext()).newPage();
+  await logIn(author, s);
+  // A slow connection: the form is there, its script not yet.
+  let releaseScript = () => {};
+  const scriptHeld = new Promise<void>((resolve) => (releaseScript = resolve));
+  await author.route(/\/assets\/live[^/]*\.js$/, async (route) => {
+    await scriptHeld;
+    await route.continue();
+  });
+  await author.reload({ waitUntil: 'commit' });
+  const text = 'Typed while the script was still on its way';
+  await author.getByLabel(/New update/).fill(text);
+  releaseScript();
+  await author.waitForLoadState('load');
+  await expect.poll(() => author.evaluate((slug) => localStorage.getItem(`livelog:draft:${slug}`), s.slug)).toContain(text);
+  await author.unroute(/\/assets\/live[^/]*\.js$/);
+  await author.reload();
+  await expect(author.getByLabel(/New update/)).toHaveValue(text);
 });
 
 test('where websockets are blocked, the page falls back to Server-Sent Events and still updates live', async ({ browser, request }) => {

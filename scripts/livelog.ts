@@ -16,6 +16,8 @@ import { Images } from '../server/media/images.ts';
 import { backup } from '../server/backup/dump.ts';
 import { restore } from '../server/backup/load.ts';
 import { fail, withDatabase } from './tool-context.ts';
+import { ACCESS_USAGE, accessCommand, visibilityOf } from './stream-access.ts';
+import { loadConfig } from '../server/config.ts';
 
 const USAGE = `usage:
   npm run livelog -- user add NAME --password PW [--admin]
@@ -26,9 +28,10 @@ const USAGE = `usage:
   npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
   npm run livelog -- token list
   npm run livelog -- token revoke ID
-  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT] [--order newest|oldest]
+  npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT] [--order newest|oldest] [--visibility public|unlisted|private]
   npm run livelog -- stream order SLUG newest|oldest   (the order readers see by default)
   npm run livelog -- stream starts-at SLUG 2026-12-01T18:00:00Z|none   ("Starts at …" on its page until the first post)
+${ACCESS_USAGE}
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
   npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)
@@ -47,6 +50,7 @@ const { values, positionals } = (() => {
         title: { type: 'string' },
         description: { type: 'string', default: '' },
         order: { type: 'string', default: 'newest' },
+        visibility: { type: 'string', default: 'public' },
         force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
@@ -149,8 +153,9 @@ try {
         break;
       }
       case 'stream create': {
-        const stream = await new Streams(store).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description, orderOf(values.order));
-        console.log(`stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
+        const visibility = visibilityOf(values.visibility, (message) => fail(`${message}\n${USAGE}`, 2));
+        const stream = await new Streams(store).create(need(first, 'SLUG'), need(values.title, '--title'), 'cli', values.description, orderOf(values.order), visibility);
+        console.log(`${visibility} stream "${stream._id}" created: /s/${stream._id} (add authors with: npm run livelog -- stream add-author ${stream._id} NAME)`);
         break;
       }
       case 'stream order': {
@@ -183,8 +188,10 @@ try {
       case 'stream remove-author':
         await changeAuthors(database, need(first, 'SLUG'), need(second, 'NAME'), verb === 'add-author');
         break;
-      default:
-        fail(`unknown command "${command}"\n${USAGE}`, 2);
+      default: {
+        const access = { store, actor: CLI_ADMIN, slug: first, argument: second, publicUrl: loadConfig().LIVELOG_PUBLIC_URL };
+        if (!(await accessCommand(command, { ...access, fail: (message) => fail(`${message}\n${USAGE}`, 2) }))) fail(`unknown command "${command}"\n${USAGE}`, 2);
+      }
     }
   });
 } catch (error) {

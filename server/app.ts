@@ -10,12 +10,15 @@ import { purgePost, type PurgeResult } from './log/purge.ts';
 import { Streams } from './log/streams.ts';
 import { MongoScheduleHints, type ScheduleHints } from './log/schedule-hints.ts';
 import { Scheduler } from './log/scheduler.ts';
+import { type HistoryPage, streamHistory } from './log/history.ts';
+import type { StreamProjection } from './log/projection.ts';
 import { LiveHub } from './live/hub.ts';
 import { projectionFeed, type ProjectionHub } from './live/projection-feed.ts';
 import { defaultMaxViewers, ViewerAdmission } from './live/admission.ts';
 import type { Doorbell } from './live/doorbell.ts';
 import { LocalDoorbell } from './live/doorbell-local.ts';
 import { MongoDoorbell } from './live/doorbell-mongo.ts';
+import { assertChangeStreams, ChangeStreamDoorbell, watchChanges } from './live/doorbell-changestream.ts';
 import { type Presence, ViewerCounts } from './live/presence.ts';
 import { LocalPresence } from './live/presence-local.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
@@ -26,6 +29,7 @@ import { registerSecurity } from './http/plugins/security.ts';
 import { requestIdGenerator } from './http/plugins/proxies.ts';
 import { trustedProxies, type TrustProxy } from './proxy-trust.ts';
 import { registerChangeGuards } from './http/plugins/changes.ts';
+import { requestForLog } from './http/plugins/stream-access.ts';
 import { registerSessions } from './http/plugins/sessions.ts';
 import { clientErrorHandler, registerErrors } from './http/plugins/errors.ts';
 import { pressureLimits, registerPressure } from './http/plugins/pressure.ts';
@@ -53,6 +57,8 @@ export interface Livelog {
   /** Whether the database answers; routes never get the database itself. */
   database: DatabaseHealth;
   projections: Projections;
+  /** A page of a stream's changes, newest first, read back from its log (the admin's history). */
+  history(projection: StreamProjection, before?: number): Promise<HistoryPage>;
   /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
   purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
@@ -85,8 +91,16 @@ export interface AppOptions {
 /** How often each instance looks for scheduled posts whose time has come: how late one may be. */
 const SCHEDULER_POLL_MS = 1000;
 
-/** The doorbell through the database, as LIVELOG_RELAY=mongo and a group's primary use it. */
-export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoorbell {
+/**
+ * How instances sharing the database hear each other (a group's primary uses it for all its
+ * workers): a change stream on a replica set if LIVELOG_RELAY says so, else the doorbell collection. A
+ * database without change streams is refused here, at start, rather than left to fail quietly.
+ */
+export async function sharedDoorbell(config: Config, db: Db, logger: Logger): Promise<Doorbell> {
+  if (config.LIVELOG_RELAY === 'changestream') {
+    await assertChangeStreams(db);
+    return new ChangeStreamDoorbell(watchChanges(db), logger.child({ component: 'changestream' }));
+  }
   return new MongoDoorbell(db, logger.child({ component: 'doorbell' }), {
     maxDocuments: config.LIVELOG_DOORBELL_MAX,
     pollMs: config.LIVELOG_DOORBELL_POLL_MS,
@@ -97,7 +111,8 @@ export function mongoDoorbell(config: Config, db: Db, logger: Logger): MongoDoor
 export async function buildApp({ config, database, logger, doorbell: givenDoorbell, presence }: AppOptions): Promise<FastifyInstance> {
   const trustProxy = trustedProxies(config.LIVELOG_TRUST_PROXY);
   const app = Fastify({
-    loggerInstance: logger as FastifyServerOptions['loggerInstance'],
+    // Request lines without viewer keys (stream-access.ts): a key in a log is a key anyone may use.
+    loggerInstance: logger.child({}, { serializers: { req: requestForLog } }) as FastifyServerOptions['loggerInstance'],
     // request.ip is the client's address: X-Forwarded-For counts only through configured proxies.
     trustProxy,
     bodyLimit: 256 * 1024,
@@ -122,8 +137,8 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   if (config.LIVELOG_METRICS_PORT !== undefined) enableMetrics();
   const instance = randomUUID();
   // LIVELOG_RELAY: whether instances share the doorbell and viewer counts through the database.
-  const shared = config.LIVELOG_RELAY === 'mongo';
-  const doorbell: Doorbell = givenDoorbell ?? (shared ? mongoDoorbell(config, database.db, logger) : new LocalDoorbell());
+  const shared = config.LIVELOG_RELAY !== 'local';
+  const doorbell: Doorbell = givenDoorbell ?? (shared ? await sharedDoorbell(config, database.db, logger) : new LocalDoorbell());
   const hub: ProjectionHub = new LiveHub(
     logger.child({ component: 'hub' }),
     { heartbeatMs: config.LIVELOG_HEARTBEAT_MS, maxBufferedBytes: config.LIVELOG_MAX_BUFFERED_BYTES, stallMs: config.LIVELOG_VIEWER_STALL_MS },
@@ -143,7 +158,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   });
   const viewerCounts = new ViewerCounts(
     hub,
-    presence ?? (shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS)),
+    presence ?? (shared ? new MongoPresence(database.db, instance, config.LIVELOG_PRESENCE_MS, logger.child({ component: 'presence' })) : new LocalPresence(instance, config.LIVELOG_PRESENCE_MS)),
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
   );
@@ -160,6 +175,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     database,
     projections,
     purge: (stream, postId) => purgePost(store, images, stream, postId),
+    history: (projection, before) => streamHistory(store, projection.slug, projection.head, before),
     streams: new Streams(store),
     scheduleHints,
     hub,

@@ -90,12 +90,12 @@ export const ConfigSchema = Type.Object({
     maximum: 600_000,
     default: 5000,
     description:
-      'how often it checks while the doorbell of `LIVELOG_RELAY=mongo` is healthy: a safety net for a lost ring (it goes back to `LIVELOG_CATCHUP_MS` when the doorbell fails or a ring is missed)',
+      'how often it checks while the doorbell of `LIVELOG_RELAY=mongo` (or the change stream of `changestream`) is healthy: a safety net for a lost ring (it goes back to `LIVELOG_CATCHUP_MS` when the doorbell fails or a ring is missed)',
   }),
-  LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo')], {
+  LIVELOG_RELAY: Type.Union([Type.Literal('local'), Type.Literal('mongo'), Type.Literal('changestream')], {
     default: 'local',
     description:
-      '`mongo` when several instances share one database: they ring each other through a capped `doorbell` collection and add up viewer counts',
+      '`mongo` when several instances share one database: they ring each other through a capped `doorbell` collection and add up viewer counts; `changestream` on a MongoDB replica set: each instance watches the `changes` collection instead of the doorbell (refused at start on FerretDB or a standalone MongoDB). See "Several instances: which relay"',
   }),
   LIVELOG_DOORBELL_MAX: Type.Integer({
     minimum: 10,
@@ -185,7 +185,7 @@ export const ConfigSchema = Type.Object({
     pattern: '^(auto|[1-9][0-9]{0,2})$',
     default: '1',
     description:
-      'processes serving the port together: a number, or `auto` for one per core; past one they share the doorbell and viewer counts through the database (as `LIVELOG_RELAY=mongo`)',
+      'processes serving the port together: a number, or `auto` for one per core; past one they share the doorbell and viewer counts through the database (as `LIVELOG_RELAY=mongo`, or `changestream` if set)',
   }),
   LIVELOG_METRICS_PORT: Type.Optional(
     Type.Integer({

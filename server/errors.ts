@@ -38,6 +38,10 @@ const MESSAGES = {
   LIVELOG_TOO_MANY_SCHEDULED: 'This stream has %s posts scheduled already; publish or cancel some first',
   LIVELOG_SCHEDULED_NOT_FOUND: 'No such scheduled post in this stream (it may have been published or cancelled)',
   LIVELOG_NOT_DUE: 'This scheduled post is not due yet',
+  LIVELOG_VISIBILITY_UNCHANGED: 'The stream is already %s',
+  LIVELOG_TOO_MANY_VIEWER_LINKS: 'A stream has at most %s viewer links; revoke them and make new ones',
+  LIVELOG_NO_VIEWER_LINKS: 'This stream has no viewer links to revoke',
+  LIVELOG_INVALID_VISIBILITY: 'The visibility is public, unlisted or private',
   // Users, tokens, log-ins.
   LIVELOG_USER_EXISTS: 'A user named "%s" already exists',
   LIVELOG_USER_NOT_FOUND: 'No user named "%s"',
@@ -126,6 +130,10 @@ export const InvalidPublishAt = errorFor('LIVELOG_INVALID_PUBLISH_AT');
 export const TooManyScheduled = errorFor('LIVELOG_TOO_MANY_SCHEDULED');
 export const ScheduledNotFound = errorFor('LIVELOG_SCHEDULED_NOT_FOUND');
 export const NotDue = errorFor('LIVELOG_NOT_DUE');
+export const VisibilityUnchanged = errorFor('LIVELOG_VISIBILITY_UNCHANGED');
+export const TooManyViewerLinks = errorFor('LIVELOG_TOO_MANY_VIEWER_LINKS');
+export const NoViewerLinks = errorFor('LIVELOG_NO_VIEWER_LINKS');
+export const InvalidVisibility = errorFor('LIVELOG_INVALID_VISIBILITY');
 export const UserExists = errorFor('LIVELOG_USER_EXISTS');
 export const UserNotFound = errorFor('LIVELOG_USER_NOT_FOUND');
 export const InvalidUserName = errorFor('LIVELOG_INVALID_USER_NAME');

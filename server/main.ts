@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
 import { openDatabase, type OpenedDatabase } from './db/open.ts';
-import { type AppOptions, buildApp, mongoDoorbell } from './app.ts';
+import { type AppOptions, buildApp, sharedDoorbell } from './app.ts';
 import { GroupDoorbellRelay, workerDoorbell } from './live/doorbell-group.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
 import { GroupPresence, workerPresence } from './live/presence-group.ts';
@@ -17,6 +17,9 @@ import { Streams } from './log/streams.ts';
 import { type MetricsServer, servePrimaryMetrics, serveProcessMetrics } from './metrics/serve.ts';
 import { workerCount } from './workers/count.ts';
 import { SHUTDOWN_MESSAGE, startGroup, workerMessages } from './workers/primary.ts';
+
+/** How a primary tells its workers which database it opened (theirs comes to them as MONGODB_URL). */
+const PRIMARY_DATABASE_ENV = 'LIVELOG_PRIMARY_DATABASE';
 
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
 // set), serves, and shuts everything down in order on SIGINT/SIGTERM. With LIVELOG_WORKERS above
@@ -95,7 +98,8 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
   const opened = await open(config, logger);
   const relay = { doorbell: workerDoorbell(), presence: workerPresence(config.LIVELOG_PRESENCE_MS) };
   const app = await listen(config, logger, opened, relay);
-  logger.info({ database: opened.describe }, 'worker is serving');
+  // Given as MONGODB_URL, the database is the primary's: say which one it is, as the primary did.
+  logger.info({ database: process.env[PRIMARY_DATABASE_ENV] ?? opened.describe }, 'worker is serving');
   stop = onStop(logger, 10_000, async () => {
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));
     await opened.close().catch((err) => logger.error({ err }, 'closing the database failed'));
@@ -105,17 +109,19 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
-  // The shared relay, as LIVELOG_RELAY=mongo whatever it says: the primary alone tails the doorbell and
-  // writes the group's viewer counts in the database, and relays both to its workers over IPC.
-  const doorbell = new GroupDoorbellRelay(mongoDoorbell(config, opened.database.db, logger), workerMessages);
-  const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS);
+  // The shared relay (LIVELOG_RELAY=changestream, else as =mongo whatever it says): the primary alone
+  // hears the other instances and writes the group's viewer counts in the database, and relays both
+  // to its workers over IPC.
+  const relayed = await sharedDoorbell(config, opened.database.db, logger).catch((error: unknown) => cannotStart(error, opened));
+  const doorbell = new GroupDoorbellRelay(relayed, workerMessages);
+  const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS, logger.child({ component: 'presence' }));
   const viewers = new GroupPresence(presence, config.LIVELOG_PRESENCE_MS, (err) => {
     countDbError('presence');
     logger.debug({ err }, 'viewer counts not updated this round');
   });
   doorbell.start();
   viewers.start();
-  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url }, services: [doorbell, viewers] });
+  const group = startGroup({ count, logger, workerEnv: { MONGODB_URL: opened.url, [PRIMARY_DATABASE_ENV]: opened.describe }, services: [doorbell, viewers] });
   let metrics: MetricsServer | undefined;
   let stopping = false;
   // Within systemd's TimeoutStopSec (deploy/livelog.service): the drain, then the database.
@@ -156,8 +162,15 @@ async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
   }
 }
 
+/** A setting the database cannot honour (LIVELOG_RELAY=changestream on FerretDB): one clear line, then exit. */
+async function cannotStart(error: unknown, opened: OpenedDatabase): Promise<never> {
+  console.error(`livelog: cannot start: ${(error as Error).message}`);
+  await opened.close().catch(() => {});
+  process.exit(1);
+}
+
 async function listen(config: Config, logger: Logger, opened: OpenedDatabase, relay?: Pick<AppOptions, 'doorbell' | 'presence'>): Promise<FastifyInstance> {
-  const app = await buildApp({ config, database: opened.database, logger, ...relay });
+  const app = await buildApp({ config, database: opened.database, logger, ...relay }).catch((error: unknown) => cannotStart(error, opened));
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {

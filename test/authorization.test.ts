@@ -107,6 +107,21 @@ const pageRoutes: { route: string; form: (post: { id: string; seq: number }) => 
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
   },
   {
+    route: 'POST /admin/streams/:slug/visibility',
+    form: () => [`/admin/streams/${t.slug}/visibility`, { visibility: 'public' }],
+    expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
+  },
+  {
+    route: 'POST /admin/streams/:slug/viewer-links',
+    form: () => [`/admin/streams/${t.slug}/viewer-links`, {}],
+    expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 200 },
+  },
+  { // After the route above made a link for the admin.
+    route: 'POST /admin/streams/:slug/viewer-links/revoke',
+    form: () => [`/admin/streams/${t.slug}/viewer-links/revoke`, {}],
+    expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
+  },
+  {
     route: 'POST /admin/streams',
     form: () => ['/admin/streams', { slug: `s-${randomUUID().slice(0, 8)}`, title: 'New' }],
     expect: { anonymous: LOGIN, outsider: 403, author: 403, admin: 303 },
@@ -196,6 +211,21 @@ test('API route PUT /api/streams/:slug/status follows the same rules', async () 
     if (end.statusCode === 200) {
       const reopen = await t.app.inject({ method: 'PUT', url: `/api/streams/${t.slug}/status`, headers, payload: { status: 'live' } });
       assert.equal(reopen.statusCode, 200);
+    }
+  }
+});
+
+test('API routes of who may watch a stream (visibility, viewer links): tokens as above, but only an admin’s succeeds', async () => {
+  const calls = [
+    { method: 'PUT', url: `/api/streams/${t.slug}/visibility`, payload: { visibility: 'unlisted' }, ok: 200 },
+    { method: 'POST', url: `/api/streams/${t.slug}/viewer-links`, ok: 201 },
+    { method: 'DELETE', url: `/api/streams/${t.slug}/viewer-links`, ok: 200 },
+    { method: 'PUT', url: `/api/streams/${t.slug}/visibility`, payload: { visibility: 'public' }, ok: 200 },
+  ] as const;
+  for (const { ok, ...call } of calls) {
+    for (const [who, expected] of Object.entries(apiExpect)) {
+      const response = await t.app.inject({ ...call, headers: tokens[who] ? { authorization: `Bearer ${tokens[who]}` } : {} });
+      assert.equal(response.statusCode, expected || (who === 'admin token' ? ok : 403), `${call.method} ${call.url} as ${who}: ${response.body.slice(0, 200)}`);
     }
   }
 });

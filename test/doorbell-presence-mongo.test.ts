@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import pino from 'pino';
+import { buildApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
 import { MongoDoorbell } from '../server/live/doorbell-mongo.ts';
 import { MongoPresence } from '../server/live/presence-mongo.ts';
 import { doorbellContract } from './contracts/doorbell.ts';
 import { presenceContract } from './contracts/presence.ts';
-import { testDatabase } from './helpers.ts';
+import { databaseUrl, testDatabase } from './helpers.ts';
 
 // The doorbell and presence that instances share through the database pass the same tests as the
 // in-process ones (test/unit/doorbell-presence-local.test.ts), here on FerretDB.
@@ -49,6 +53,26 @@ test('a MongoDB doorbell vouches for its rings while its tail answers, stops whe
     await settled([true, false, true]);
   } finally {
     await doorbell.stop();
+    await database.drop();
+  }
+});
+
+test('LIVELOG_RELAY=changestream on FerretDB is refused at start with a message that says to use LIVELOG_RELAY=mongo', async () => {
+  const database = await testDatabase();
+  try {
+    const config = loadConfig({ MONGODB_URL: databaseUrl(), LIVELOG_DB: database.db.databaseName, LOG_LEVEL: 'silent', LIVELOG_RELAY: 'changestream' });
+    await assert.rejects(buildApp({ config, database, logger }), /FerretDB, which has no change streams: use LIVELOG_RELAY=mongo/);
+    // The server itself says so in one line and exits, rather than serving without a relay.
+    const started = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      env: { ...process.env, MONGODB_URL: databaseUrl(), LIVELOG_DB: database.db.databaseName, LIVELOG_RELAY: 'changestream', PORT: '0', LOG_LEVEL: 'silent' },
+      timeout: 30_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? '' }),
+    );
+    assert.equal(started.code, 1);
+    assert.match(started.stderr, /^livelog: cannot start: LIVELOG_RELAY=changestream needs a MongoDB replica set, and this database is FerretDB/m);
+  } finally {
     await database.drop();
   }
 });

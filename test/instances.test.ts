@@ -71,3 +71,25 @@ test('viewer counts add up across instances', async () => {
   await viewers[0]!.waitFor((f) => f.at(-1)?.t === 'viewers' && f.at(-1)?.n === 2, 5000);
   for (const viewer of viewers.slice(0, 2)) viewer.close();
 });
+
+test('viewer counts drop the viewers of an instance that died, and its stale count is removed from the database', async () => {
+  const [a] = instances;
+  const config = loadConfig({ MONGODB_URL: databaseUrl(), LIVELOG_DB: t.database.db.databaseName, LOG_LEVEL: 'silent', LIVELOG_RELAY: 'mongo', LIVELOG_PRESENCE_MS: '200' });
+  const doomed = await buildApp({ config, database: t.database, logger: pino({ level: 'silent' }) });
+  await doomed.listen({ port: 0, host: '127.0.0.1' });
+  const doomedBase = `127.0.0.1:${(doomed.server.address() as { port: number }).port}`;
+  const presence = t.database.collection('presence');
+  const documents = await presence.countDocuments();
+  const viewer = await websocketViewer(a!.base, t.slug);
+  const theirs = [await websocketViewer(doomedBase, t.slug), await websocketViewer(doomedBase, t.slug)];
+  await viewer.waitFor((f) => f.some((x) => x.t === 'viewers' && x.n === 3), 5000);
+  // Its rounds stop as a killed process's would: nothing removes its count but the others.
+  await doomed.close();
+  for (const v of theirs) v.close();
+  await viewer.waitFor((f) => f.at(-1)?.t === 'viewers' && f.at(-1)?.n === 1, 5000);
+  for (const deadline = Date.now() + 5000; (await presence.countDocuments()) > documents; ) {
+    assert.ok(Date.now() < deadline, 'the dead instance\'s presence document is still there');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  viewer.close();
+});

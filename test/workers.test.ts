@@ -165,6 +165,8 @@ test('the group prints the first-run banner once', () => {
   assert.equal(server.banner().match(/Livelog is running at/g)?.length, 1);
   assert.equal(server.banner().match(/password "/g)?.length, 1);
   assert.equal(server.log().match(/"msg":"embedded database started"/g)?.length, 1, 'one FerretDB, started by the primary');
+  const serving = server.log().split('\n').filter((line) => line.includes('"msg":"worker is serving"'));
+  assert.ok(serving.length >= 2 && serving.every((line) => line.includes('"database":"an embedded FerretDB of its own on the files in ')), 'workers name the primary\'s database');
 });
 
 test("a post through either worker reaches the viewers of both at once: the primary relays the rings", async () => {

@@ -8,7 +8,7 @@
 // over them by the cluster's round-robin); --viewers is per stream per instance; --posts 0 measures
 // idle only. --checkout runs another
 // checkout's server (an older commit, to compare) against this script.
-import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ import { Streams } from '../../server/log/streams.ts';
 import { Users } from '../../server/auth/users.ts';
 import { Tokens } from '../../server/auth/tokens.ts';
 import { machine, percentile, progress, startInstance, type Instance } from './harness.ts';
+import { cpuPercent, ferretdbPid } from './cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -42,37 +43,8 @@ const postCount = Number(values.posts);
 const idleSeconds = Number(values.idle);
 const checkout = path.resolve(values.checkout!);
 const firstPort = Number(values.port);
-const CLOCK_TICKS = 100; // USER_HZ on Linux
 const PRESENCE_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds (user + system) a process has used so far. */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime
-}
-
-/** The embedded FerretDB this script started: its child process named ferretdb. */
-async function ferretdbPid(): Promise<number> {
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (name === 'ferretdb' && parent === process.pid) return Number(entry);
-  }
-  throw new Error('no ferretdb child process found');
-}
-
-/** Percent of one core the process used over `seconds`. */
-async function cpuPercent(pid: number, seconds: number, during?: Promise<unknown>): Promise<number> {
-  const before = await cpuSeconds(pid);
-  const started = performance.now();
-  await (during ?? sleep(seconds * 1000));
-  const elapsed = (performance.now() - started) / 1000;
-  return (100 * ((await cpuSeconds(pid)) - before)) / elapsed;
-}
 
 /** A viewer that records when each change seq first arrived, and the last viewer count it was told. */
 class Viewer {
@@ -117,19 +89,34 @@ const dbPid = await ferretdbPid();
 
 const env = { MONGODB_URL: embedded.url, LIVELOG_DB: 'livelog', LIVELOG_RELAY: 'mongo', LIVELOG_PRESENCE_MS: String(PRESENCE_MS), LIVELOG_WORKERS: String(workersPerInstance) };
 const instances: Instance[] = [];
-// A few at a time: dozens of processes starting at once on two cores time out.
-for (let i = 0; i < instanceCount; i += 4) {
-  const batch = Array.from({ length: Math.min(4, instanceCount - i) }, (_, j) => startInstance(firstPort + i + j, env, checkout));
+// A few processes at a time (a group is 1 + workers of them): dozens starting at once on two cores time out.
+const startAtOnce = Math.max(1, Math.floor(4 / workersPerInstance));
+for (let i = 0; i < instanceCount; i += startAtOnce) {
+  const batch = Array.from({ length: Math.min(startAtOnce, instanceCount - i) }, (_, j) => startInstance(firstPort + i + j, env, checkout));
   instances.push(...(await Promise.all(batch)));
   progress(`${instances.length}/${instanceCount} instances up (${checkout})`);
 }
 
+// A connection refused (a 503 while an instance is under pressure on this shared machine) is tried
+// again, as the page's script would, and counted.
+let connectsRetried = 0;
+async function connect(viewer: Viewer, base: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await viewer.connect(base);
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      connectsRetried++;
+      await sleep(250 * attempt);
+    }
+  }
+}
 const viewers: Viewer[] = [];
 for (const [i, instance] of instances.entries()) {
   for (const slug of slugs) {
     for (let v = 0; v < viewersPerStream; v++) {
       const viewer = new Viewer(i, slug);
-      await viewer.connect(instance.base);
+      await connect(viewer, instance.base);
       viewers.push(viewer);
     }
   }
@@ -200,6 +187,7 @@ const result = {
   workersPerInstance,
   streams: streamCount,
   viewers: viewers.length,
+  connectsRetried,
   dbCpuIdlePercent: Math.round(idleCpu * 10) / 10,
   dbCpuPostingPercent: Math.round(postingCpu * 10) / 10,
   posts: posted.length,

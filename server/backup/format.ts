@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline';
+import { Transform, type Readable } from 'node:stream';
 import { BSON, type Document } from 'mongodb';
 
 // A Livelog backup is a folder: one file per collection, each document one line of canonical
@@ -93,4 +95,36 @@ function isIndex(index: IndexDefinition): boolean {
     Object.values(index.key).every((direction) => direction === 1 || direction === -1) &&
     (index.unique === undefined || typeof index.unique === 'boolean')
   );
+}
+
+/**
+ * The longest line a dump can hold: a document is at most 16 MB of BSON, and canonical EJSON writes
+ * binary data as base64 with its type, so three times that leaves room and still bounds the memory a
+ * damaged or hostile file can make a restore hold.
+ */
+export const MAX_LINE_BYTES = 48 * 1024 * 1024;
+
+/** A dump file's lines, refusing (with a plain reason) a line past MAX_LINE_BYTES instead of buffering it. */
+export function dumpLines(input: Readable, file: string, maxLineBytes = MAX_LINE_BYTES): AsyncIterable<string> {
+  let sinceNewline = 0;
+  let line = 1;
+  const guard = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let start = 0;
+      for (let end = chunk.indexOf(10); end !== -1; end = chunk.indexOf(10, start)) {
+        if (sinceNewline + end - start > maxLineBytes) break;
+        sinceNewline = 0;
+        line++;
+        start = end + 1;
+      }
+      sinceNewline += chunk.length - start;
+      if (sinceNewline > maxLineBytes) {
+        done(new Error(`line ${line} of ${file} is longer than ${maxLineBytes / 1024 / 1024} MB: not a dump Livelog wrote (a document is at most 16 MB)`));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  input.on('error', (error) => guard.destroy(error));
+  return createInterface({ input: input.pipe(guard), crlfDelay: Number.POSITIVE_INFINITY });
 }

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { BSON, type Document } from 'mongodb';
 import type { Database } from '../db/database.ts';
 import { newEpoch } from '../log/streams.ts';
-import { COLLECTIONS, decodeLine, DROPPED_ON_FORCE, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
+import { COLLECTIONS, decodeLine, DROPPED_ON_FORCE, dumpLines, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
 import type { Progress } from './dump.ts';
 
 /** Documents inserted at once, and the bytes of text past which a batch goes early (photos). */
@@ -96,7 +95,7 @@ async function readDumpFile(dir: string, entry: ManifestEntry): Promise<DumpFile
   let problem: string | undefined;
   let lineNumber = 0;
   try {
-    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    for await (const line of dumpLines(input, fileOf(entry.collection))) {
       lineNumber++;
       if (!line || problem) continue; // read on to the end for the checksum
       problem = documentProblem(line, lineNumber, ids);
@@ -125,7 +124,7 @@ function documentProblem(line: string, lineNumber: number, ids: Set<string>): st
 }
 
 function linesOf(dir: string, entry: ManifestEntry): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(path.join(dir, fileOf(entry.collection))), crlfDelay: Number.POSITIVE_INFINITY });
+  return dumpLines(createReadStream(path.join(dir, fileOf(entry.collection))), fileOf(entry.collection));
 }
 
 /** What Livelog's collections hold, as "N name" for each one that is not empty. */

@@ -97,10 +97,15 @@ export function workerDoorbell(): GroupDoorbell {
   });
 }
 
-/** The primary's end: sends to one worker, or to every connected worker but `except`. */
+/**
+ * The primary's end: sends to one worker, or to every connected worker but `except`. A worker with
+ * too many messages in flight misses some (workers/outbox.ts); `onCaughtUp` tells when it has taken
+ * everything sent since.
+ */
 export interface WorkerLinks {
   send(workerId: number, message: GroupRing | GroupHealth): void;
   broadcast(message: GroupRing | GroupHealth, except?: number): void;
+  onCaughtUp(listener: (workerId: number) => void): void;
 }
 
 /** The primary's relay: one real doorbell for the group, its rings and health handed to every worker. */
@@ -113,6 +118,12 @@ export class GroupDoorbellRelay {
   ) {}
 
   start(): void {
+    // A worker that missed rings is told the doorbell failed and recovered: its catch-up runs the
+    // fast rounds that follow a recovery, which find the changes whose rings it missed.
+    this.workers.onCaughtUp((workerId) => {
+      this.workers.send(workerId, { livelog: 'doorbell-health', healthy: false });
+      this.workers.send(workerId, { livelog: 'doorbell-health', healthy: this.healthy });
+    });
     this.doorbell.start(
       (stream, seq) => this.workers.broadcast({ livelog: 'doorbell-ring', stream, seq }),
       (healthy) => {

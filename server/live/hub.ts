@@ -130,6 +130,18 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     for (const viewer of this.rooms.get(slug)?.viewers ?? []) this.deliver(viewer, frame);
   }
 
+  /** Cuts the viewers of a stream that `refused` picks (the stream no longer admits them); they
+   *  reconnect and are asked again. Returns how many. */
+  cutWhere(slug: string, refused: (transport: ViewerTransport) => boolean): number {
+    let count = 0;
+    for (const viewer of this.rooms.get(slug)?.viewers ?? []) {
+      if (viewer.cut || !refused(viewer.transport)) continue;
+      this.cut(viewer, 'not_admitted');
+      count++;
+    }
+    return count;
+  }
+
   /** Closes every connection (server shutdown): clients reconnect elsewhere and resume by seq. */
   close(): void {
     clearInterval(this.heartbeat);

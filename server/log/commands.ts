@@ -24,7 +24,7 @@ export { cleanHeadline, MAX_BODY_LENGTH, MAX_HEADLINE_LENGTH } from './post-text
 export const KEY_PATTERN = '^[A-Za-z0-9_.:-]{8,128}$';
 
 /** Who asks for a change, and the idempotency key that makes asking twice safe. */
-interface ChangeRequest {
+export interface ChangeRequest {
   actor: Actor;
   /** Idempotency key: the same key twice makes one change. */
   key: string;

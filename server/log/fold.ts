@@ -2,6 +2,7 @@ import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } f
 import { ScheduledPosts } from './scheduled.ts';
 import { SubmissionQueue } from './submissions.ts';
 import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
+import { type AccessState, foldAccess } from './visibility.ts';
 
 // A stream's log folded into its current state: pure (no I/O, no events, no HTML), so what the
 // server shows, what the export writes and what the property tests check is the same function.
@@ -34,6 +35,9 @@ export type CurrentState = PostVersion | DeletedPost | StreamState;
 /** What the fold remembers of each idempotency key: enough to answer a retry, no post text. */
 export type KeyUse = Pick<ChangeRecord, '_id' | 'seq' | 'fingerprint' | 'type' | 'postId'>;
 
+/** Changes to who may write or watch, or to the default order: not a "last updated" for readers. */
+const NOT_SEEN_BY_READERS = new Set<ChangeRecord['type']>(['member', 'order', 'visibility', 'viewer-link', 'revoke-links', 'announce']);
+
 /** Pinned posts first, then newest first by creation. */
 function displayOrder(a: PostVersion, b: PostVersion): number {
   return Number(b.post.pinned) - Number(a.post.pinned) || b.post.createdSeq - a.post.createdSeq;
@@ -56,6 +60,8 @@ export class StreamFold {
   startsAt?: Date;
   /** Posts to publish later: likewise never among the posts before their time (see scheduled.ts). */
   readonly scheduled = new ScheduledPosts();
+  /** Who may watch: the visibility an admin set and the viewer links that work (visibility.ts). */
+  readonly access: AccessState = { viewerLinks: new Map() };
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
   private readonly keys = new Map<string, KeyUse>();
 
@@ -140,7 +146,7 @@ export class StreamFold {
     if (record.type === 'approve') this.submissions.apply(record);
     if (record.type === 'publish') this.scheduled.apply(record);
     // Readers' "last updated": what they see change (not who may write, nor the default order).
-    if (record.type !== 'member' && record.type !== 'order' && record.type !== 'announce') this.updatedAt = record.at;
+    if (!NOT_SEEN_BY_READERS.has(record.type)) this.updatedAt = record.at;
     if (record.type === 'announce') {
       this.startsAt = record.startsAt;
       this.status = { ...this.status, seq };
@@ -153,6 +159,10 @@ export class StreamFold {
     }
     if (record.type === 'order') {
       this.order = record.order;
+      this.status = { ...this.status, seq };
+      return this.status;
+    }
+    if (foldAccess(this.access, record)) {
       this.status = { ...this.status, seq };
       return this.status;
     }

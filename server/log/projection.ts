@@ -2,12 +2,14 @@ import { EventEmitter } from 'node:events';
 import { AppendContention, DatabaseUnavailable, KeyReused } from '../errors.ts';
 import { type CurrentState, type KeyUse, type PostVersion, StreamFold, type StreamState } from './fold.ts';
 import { type AuthorRef, type ChangeRecord, changeId, type PostOrder, type StreamRecord } from './records.ts';
+import type { StreamAccess } from './visibility.ts';
 import type { PostWindow, WindowQuery } from './windows.ts';
 import type { ChangeStore } from './store.ts';
 import { countChange, countDbError, type DbOperation, observeRelayLag } from '../metrics/metrics.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'reason' | 'publishAt' | 'startsAt'>;
+type DraftField = 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'visibility' | 'link' | 'reason' | 'publishAt' | 'startsAt';
+export type ChangeDraft = Pick<ChangeRecord, DraftField>;
 
 export interface AppendRequest {
   key: string;
@@ -100,6 +102,11 @@ export class StreamProjection extends EventEmitter {
 
   get authors(): ReadonlyMap<string, AuthorRef> {
     return this.state.authors;
+  }
+
+  /** Who may watch: the log's latest visibility (else the stream record's), members, viewer links. */
+  get access(): StreamAccess & { viewerLinks: ReadonlyMap<string, Date> } {
+    return { visibility: this.state.access.visibility ?? this.record.visibility ?? 'public', members: this.state.authors, viewerLinks: this.state.access.viewerLinks };
   }
 
   get postCount(): number {

@@ -45,7 +45,8 @@ export type PostOrder = 'newest' | 'oldest';
 /**
  * post: created; edit: new text or headline; pin: pinned or unpinned; key: marked a key moment or
  * not; delete: gone; status: started or ended; member: an author added to or removed from the stream;
- * order: the order readers see by default.
+ * order: the order readers see by default; visibility: who may watch; viewer-link: a new link that
+ * lets its holders watch a private stream; revoke-links: every viewer link so far stops working.
  * submit: a contributor's post waiting for review (its snapshot is never shown to viewers);
  * approve: that post published (its key derives from the submission, so it happens once);
  * reject: the submission turned down, with the reason its contributor sees.
@@ -53,9 +54,26 @@ export type PostOrder = 'newest' | 'oldest';
  * unschedule: cancelled; publish: published at its time (keyed by the post, so once);
  * announce: when the stream starts, shown before its first post (`startsAt` absent: no announcement).
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | ReviewChangeType | ScheduleChangeType;
+export type ChangeType =
+  | 'post'
+  | 'edit'
+  | 'pin'
+  | 'key'
+  | 'delete'
+  | 'status'
+  | 'member'
+  | 'order'
+  | 'visibility'
+  | 'viewer-link'
+  | 'revoke-links'
+  | ReviewChangeType
+  | ScheduleChangeType;
 export type ReviewChangeType = 'submit' | 'approve' | 'reject';
 export type ScheduleChangeType = 'schedule' | 'unschedule' | 'publish' | 'announce';
+
+/** Who may watch a stream (see visibility.ts): anyone and listed, anyone with the address, or only
+ *  those it admits (members, admins, holders of a viewer link). */
+export type Visibility = 'public' | 'unlisted' | 'private';
 
 /**
  * One record of a stream's append-only log. `_id` is `slug:seq` (seq padded to 12 digits): unique by
@@ -91,6 +109,10 @@ export interface ChangeRecord {
   publishAt?: Date;
   /** When the stream starts (announce changes). */
   startsAt?: Date;
+  /** The stream's new visibility (visibility changes). */
+  visibility?: Visibility;
+  /** A new viewer link (viewer-link changes): the SHA-256 of its secret; the secret is never stored. */
+  link?: string;
   /** Set on records whose snapshot a purge removed (legal or privacy requests). */
   purged?: true;
 }
@@ -104,6 +126,8 @@ export interface StreamRecord {
   /** The order readers see by default when the stream was made (absent: newest). An admin changes it
    *  later with an `order` change in the log, so every instance and the export learn it. */
   order?: PostOrder;
+  /** Who may watch when the stream was made (absent: public); later changes are in the log. */
+  visibility?: Visibility;
   createdBy: string;
   createdAt: Date;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidSlug, InvalidTitle, StreamExists } from '../errors.ts';
-import { type PostOrder, SLUG_PATTERN, type StreamRecord } from './records.ts';
+import { type PostOrder, SLUG_PATTERN, type StreamRecord, type Visibility } from './records.ts';
 import type { ChangeStore } from './store.ts';
 
 /** How many streams the home page and the admin page list at most. */
@@ -15,7 +15,7 @@ export function newEpoch(): string {
 export class Streams {
   constructor(private readonly store: ChangeStore) {}
 
-  async create(slug: string, title: string, createdBy: string, description = '', order: PostOrder = 'newest'): Promise<StreamRecord> {
+  async create(slug: string, title: string, createdBy: string, description = '', order: PostOrder = 'newest', visibility: Visibility = 'public'): Promise<StreamRecord> {
     if (!new RegExp(SLUG_PATTERN).test(slug)) throw new InvalidSlug();
     const cleanTitle = title.trim();
     if (!cleanTitle || cleanTitle.length > 200 || cleanTitle.includes('\0')) throw new InvalidTitle();
@@ -25,6 +25,8 @@ export class Streams {
       description: description.replaceAll('\0', '').slice(0, 1000),
       epoch: newEpoch(),
       order,
+      // In the record from the first moment: a private stream is never public, not even briefly.
+      ...(visibility === 'public' ? {} : { visibility }),
       createdBy,
       createdAt: new Date(),
     };

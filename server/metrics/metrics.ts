@@ -95,8 +95,9 @@ const viewersCut = new Counter({
 
 export type DbOperation = 'load' | 'append' | 'read' | 'presence' | 'doorbell';
 
-/** Why a viewer was let go: a full buffer, no progress, no answer to probes, a restart, or a refusal. */
-export type CutReason = 'buffer' | 'stalled' | 'dead' | 'restart' | 'full' | 'address_full';
+/** Why a viewer was let go: a full buffer, no progress, no answer to probes, a restart, a refusal,
+ *  or the stream no longer admits them (a revoked viewer link, a removed member, made private). */
+export type CutReason = 'buffer' | 'stalled' | 'dead' | 'restart' | 'full' | 'address_full' | 'not_admitted';
 
 const secondsSince = (at: Date) => Math.max(0, Date.now() - at.getTime()) / 1000;
 

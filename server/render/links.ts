@@ -52,3 +52,8 @@ export function exportLinks(baseUrl = ''): StreamLinks {
     standalone: (html) => html,
   };
 }
+
+/** A viewer link: the stream's page with the key that lets its holder watch a private stream. */
+export function viewerLink(base: string, slug: string, key: string): string {
+  return `${base}/s/${slug}?key=${key}`;
+}

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { RestartBackoff } from '../db/embedded/restart-backoff.ts';
 import { GroupLimits } from './shared-limits.ts';
+import { WorkerOutbox } from './outbox.ts';
 
 // The primary of a LIVELOG_WORKERS group: it holds the database (started once, here), forks the
 // workers that serve the port, replaces one that dies, counts the group's per-user limits, runs the
@@ -36,16 +37,24 @@ export interface GroupService {
 }
 
 const connected = () => Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker?.isConnected() === true);
+const outbox = new WorkerOutbox();
+const channel = (worker: Worker) => ({ id: worker.id, send: (message: object, done: () => void) => worker.send(message, done) });
 
-/** The primary's way to the workers for its services: one of them, or all but one. */
+/**
+ * The primary's way to the workers for its services: one of them, or all but one, each bounded
+ * (workers/outbox.ts): a message to a worker with too many in flight is dropped, and the service
+ * hears when that worker has caught up.
+ */
 export const workerMessages = {
   send(workerId: number, message: object): void {
-    connected()
-      .find((worker) => worker.id === workerId)
-      ?.send(message);
+    const worker = connected().find((w) => w.id === workerId);
+    if (worker) outbox.send(channel(worker), message);
   },
   broadcast(message: object, except?: number): void {
-    for (const worker of connected()) if (worker.id !== except) worker.send(message);
+    for (const worker of connected()) if (worker.id !== except) outbox.send(channel(worker), message);
+  },
+  onCaughtUp(listener: (workerId: number) => void): void {
+    outbox.onCaughtUp(listener);
   },
 };
 
@@ -94,6 +103,7 @@ export function startGroup({ count, logger, workerEnv, services }: GroupOptions)
     if (started) worker.once('listening', () => logger.info({ worker: worker.id, pid: worker.process.pid }, 'replacement worker is serving'));
     worker.once('exit', (code, signal) => {
       limits.workerGone(worker.id);
+      outbox.forget(worker.id);
       for (const service of services) service.workerGone?.(worker.id);
       if (slot.worker === worker) slot.worker = undefined;
       if (stopping || !started) return;

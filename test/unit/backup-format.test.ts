@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Binary, Double, Int32, Long, ObjectId } from 'mongodb';
-import { COLLECTIONS, decodeLine, encodeLine, FORMAT, parseManifest, VERSION } from '../../server/backup/format.ts';
+import { Readable } from 'node:stream';
+import { COLLECTIONS, decodeLine, dumpLines, encodeLine, FORMAT, parseManifest, VERSION } from '../../server/backup/format.ts';
 
 test('a document survives a line of the dump with its BSON types, and is one line whatever its text', () => {
   const document = {
@@ -44,4 +45,19 @@ test('a manifest is read only when every field is what a backup writes', () => {
   ];
   for (const [message, change] of broken) assert.throws(() => parseManifest(JSON.stringify(change(valid()))), new RegExp(message));
   assert.throws(() => parseManifest('{'), /not JSON/);
+});
+
+const linesOf = async (chunks: string[], max: number) => {
+  const lines: string[] = [];
+  for await (const line of dumpLines(Readable.from(chunks.map((c) => Buffer.from(c))), 'x.ejson', max)) lines.push(line);
+  return lines;
+};
+
+test('a dump file is read line by line across chunk boundaries, lines up to the bound included', async () => {
+  assert.deepEqual(await linesOf(['ab', 'cd\nef', 'gh\n', '\nij'], 4), ['abcd', 'efgh', '', 'ij']);
+});
+
+test('a line past the bound stops the read with its line number, instead of being held in memory', async () => {
+  await assert.rejects(linesOf(['ok\nfine\n', 'toolong', 'er\n'], 4), /line 3 of x\.ejson is longer than/);
+  await assert.rejects(linesOf(['ok\nabcdefgh\nok\n'], 4), /line 2 of x\.ejson/);
 });

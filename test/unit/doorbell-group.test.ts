@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Doorbell } from '../../server/live/doorbell.ts';
-import { GroupDoorbell, GroupDoorbellRelay, type GroupHealth, type GroupRing, isGroupRing } from '../../server/live/doorbell-group.ts';
+import { GroupDoorbell, GroupDoorbellRelay, isGroupRing } from '../../server/live/doorbell-group.ts';
+import { WorkerOutbox } from '../../server/workers/outbox.ts';
 
 /** The database's doorbell as the primary sees it: what it was asked to ring, and a way to make it hear. */
 class FakeDatabaseDoorbell implements Doorbell {
@@ -23,17 +24,35 @@ class FakeDatabaseDoorbell implements Doorbell {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A primary and its workers wired as the cluster's IPC would (asynchronously, messages cloned). */
-function group(size: number) {
+/**
+ * A primary and its workers wired as the cluster's IPC would (asynchronously, messages cloned,
+ * through the primary's bounded outbox); a paused worker's channel takes nothing until resumed.
+ */
+function group(size: number, maxUnsent?: number) {
   const database = new FakeDatabaseDoorbell();
   const toWorker = new Map<number, (message: unknown) => void>();
   const gone = new Map<number, () => void>();
-  const deliver = (id: number, message: GroupRing | GroupHealth) => setImmediate(() => toWorker.get(id)?.(structuredClone(message)));
-  const relay = new GroupDoorbellRelay(database, {
-    send: deliver,
-    broadcast: (message, except) => {
-      for (const id of toWorker.keys()) if (id !== except) deliver(id, message);
+  const outbox = new WorkerOutbox(maxUnsent);
+  const held = new Map<number, (() => void)[]>();
+  const channel = (id: number) => ({
+    id,
+    send: (message: object, done: () => void) => {
+      const deliver = () =>
+        setImmediate(() => {
+          toWorker.get(id)?.(structuredClone(message));
+          done();
+        });
+      const paused = held.get(id);
+      if (paused) paused.push(deliver);
+      else deliver();
     },
+  });
+  const relay = new GroupDoorbellRelay(database, {
+    send: (id, message) => outbox.send(channel(id), message),
+    broadcast: (message, except) => {
+      for (const id of toWorker.keys()) if (id !== except) outbox.send(channel(id), message);
+    },
+    onCaughtUp: (listener) => outbox.onCaughtUp(listener),
   });
   relay.start();
   const workers = Array.from({ length: size }, (_, index) => {
@@ -52,9 +71,21 @@ function group(size: number) {
       (stream, seq) => heard.push([stream, seq]),
       (healthy) => health.push(healthy),
     );
-    return { id, doorbell, heard, health, primaryGone: () => gone.get(id)?.() };
+    return {
+      id,
+      doorbell,
+      heard,
+      health,
+      primaryGone: () => gone.get(id)?.(),
+      pause: () => held.set(id, []),
+      resume: () => {
+        const waiting = held.get(id) ?? [];
+        held.delete(id);
+        for (const deliver of waiting) deliver();
+      },
+    };
   });
-  return { database, relay, workers };
+  return { database, relay, workers, outbox };
 }
 
 test("a worker's ring reaches the database and the group's other workers, never itself", async () => {
@@ -134,4 +165,30 @@ test('a stopped worker doorbell hears nothing more, and stopping the relay stops
   assert.deepEqual(b!.heard, [['match', 9]]);
   await relay.stop();
   assert.equal(database.stopped, true);
+});
+
+test('a worker that stops reading gets at most the bound of messages queued; the rings past it are dropped, and once it catches up it is told to catch up fast', async () => {
+  const { database, workers, outbox } = group(2, 3);
+  const [a, b] = workers;
+  database.health(true);
+  await settle();
+  a!.pause(); // a long garbage collection, say
+  for (let seq = 1; seq <= 10; seq++) {
+    database.hear('match', seq);
+    await settle();
+  }
+  assert.equal(outbox.inFlight(a!.id), 3, 'the queue to the stuck worker stops at the bound');
+  assert.deepEqual(b!.heard.map(([, seq]) => seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'a worker that reads misses nothing');
+  a!.resume();
+  await settle();
+  await settle();
+  // It got the first three rings; the other seven were dropped. Told the doorbell failed and
+  // recovered, its catch-up runs fast rounds, which read those changes from the log.
+  assert.deepEqual(a!.heard.map(([, seq]) => seq), [1, 2, 3]);
+  assert.deepEqual(a!.health, [true, false, true]);
+  assert.equal(outbox.inFlight(a!.id), 0);
+  // Caught up, it hears every ring again.
+  database.hear('match', 11);
+  await settle();
+  assert.deepEqual(a!.heard.at(-1), ['match', 11]);
 });

@@ -15,6 +15,10 @@ declare module 'fastify' {
   interface FastifyInstance {
     loginCookies: Cookies;
   }
+  interface FastifyRequest {
+    /** It came with a session the database could not check (an outage): served as to a reader. */
+    signInUnchecked?: boolean;
+  }
 }
 
 const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -50,7 +54,10 @@ export async function registerSessions(app: FastifyInstance, database: Database,
   // session and answer 503 to retry, so no author is silently logged out of a post.
   app.addHook('onRequest', async (request) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    if (request.cookies[names.session] && !(await database.answersWithin(OUTAGE_PROBE_MS))) delete request.cookies[names.session];
+    if (request.cookies[names.session] && !(await database.answersWithin(OUTAGE_PROBE_MS))) {
+      delete request.cookies[names.session];
+      request.signInUnchecked = true;
+    }
   });
   await app.register(session, {
     secret,

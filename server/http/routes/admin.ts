@@ -10,6 +10,7 @@ import { setAuthor, setOrder } from '../../log/commands.ts';
 import { type PostOrder, SLUG_PATTERN } from '../../log/records.ts';
 import { SlugParams } from './schemas.ts';
 import { changerOf } from '../plugins/changes.ts';
+import { adminAccessRoutes, adminHistoryRoutes, VisibilityField } from './admin-access.ts';
 
 // The admin's pages: users, streams and their authors, API tokens. Session plus CSRF, admins only.
 
@@ -29,6 +30,7 @@ const StreamForm = Type.Object({
   title: Type.String({ minLength: 1, maxLength: 200 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
   order: Type.Optional(PostOrderField),
+  visibility: Type.Optional(VisibilityField),
 });
 const OrderForm = Type.Object({ ...Csrf, order: PostOrderField });
 const AuthorForm = Type.Object({ ...Csrf, name: Type.String({ pattern: NAME_PATTERN }), action: Type.Union([Type.Literal('add'), Type.Literal('remove')]) });
@@ -59,6 +61,8 @@ const DONE = {
   'order-changed': 'Order changed.',
   'authors-changed': 'Authors changed.',
   'token-revoked': 'Token revoked.',
+  'visibility-changed': 'Visibility set.',
+  'links-revoked': 'Viewer links revoked: their viewers were let go.',
 } as const;
 const DoneQuery = Type.Object({ done: Type.Optional(Type.Union(Object.keys(DONE).map((k) => Type.Literal(k)))) });
 
@@ -111,16 +115,20 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         return reply.redirect('/admin?done=order-changed', 303);
       },
     );
+    await membership.register(adminAccessRoutes, { page });
   });
+  await app.register(adminHistoryRoutes);
 
   async function page(request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const [userList, streamList, tokenList] = await Promise.all([users.list(), streams.list(), tokens.list()]);
     const orders = new Map<string, PostOrder>();
     const authors = new Map<string, string[]>();
+    const access = new Map<string, { visibility: string; links: number }>();
     // Contributors are members like authors; the list says which they are.
     const contributors = new Set(userList.filter((u) => u.contributor).map((u) => u._id));
     for (const stream of streamList) {
       const projection = await projections.get(stream._id);
+      if (projection) access.set(stream._id, { visibility: projection.access.visibility, links: projection.access.viewerLinks.size });
       const members = projection ? [...projection.authors.values()] : [];
       authors.set(stream._id, members.map((a) => (contributors.has(a.id) ? `${a.name} (contributor)` : a.name)));
       // The order now (the log's latest order change, else the one the stream was made with).
@@ -135,6 +143,7 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
         streams: streamList,
         authors,
         orders,
+        access,
         tokens: tokenList,
         ...extra,
       }),
@@ -162,8 +171,8 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.post<{ Body: Static<typeof StreamForm> }>('/admin/streams', { schema: { body: StreamForm }, preHandler: csrf }, async (request, reply) => {
-    const { slug, title, description, order } = request.body;
-    await streams.create(slug, title, changerOf(request)._id, description ?? '', order);
+    const { slug, title, description, order, visibility } = request.body;
+    await streams.create(slug, title, changerOf(request)._id, description ?? '', order, visibility);
     return reply.redirect('/admin?done=stream-created', 303);
   });
 

@@ -11,6 +11,8 @@ import { actorOf } from '../../auth/users.ts';
 import { Headline, PhotoFields, PostParams, SeqText, SlugParams } from './schemas.ts';
 import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
+import { changeableStream, markRestricted, readStream } from '../plugins/stream-access.ts';
+import { apiAccessRoutes } from './api-access.ts';
 import { ensureMaySubmit, submitPost } from '../../log/review-commands.ts';
 import { pendingReply, reviewApiRoutes } from './review-api.ts';
 import { parsePublishAt, PublishAt, scheduleApiRoutes, scheduledReply } from './schedule-api.ts';
@@ -29,6 +31,7 @@ const MAX_PAGE_BYTES = 1024 * 1024;
 const PostsQuery = Type.Object({
   since: Type.Optional(Type.String({ maxLength: 50, description: 'SEQ or EPOCH.SEQ: what the caller already has' })),
   limit: Type.Optional(Type.String({ maxLength: 12, description: `entries per page, 1 to ${MAX_PAGE_ENTRIES} (default ${DEFAULT_PAGE_ENTRIES})` })),
+  key: Type.Optional(Type.String({ maxLength: 100, description: 'a viewer link\'s key, for a private stream (or a member\'s token)' })),
 });
 const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
@@ -97,7 +100,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(scheduleApiRoutes);
 }
 
-/** Reading is public: no token, no budget. */
+/** Reading needs no token (a private stream's does: stream-access.ts), and spends no budget. */
 async function apiReadRoutes(app: FastifyInstance): Promise<void> {
   // Pages of the compacted replay: each entry is a post's latest state (or its deletion) as of the
   // moment the page is read, in seq order. A post changed between two pages comes again in a later
@@ -112,7 +115,8 @@ async function apiReadRoutes(app: FastifyInstance): Promise<void> {
       if (!/^[0-9]+$/.test(request.query.limit ?? '0') || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_ENTRIES) {
         return reply.badRequest(`querystring/limit must be a whole number from 1 to ${MAX_PAGE_ENTRIES}`);
       }
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const { projection } = await readStream(request, reply, request.params.slug, 'bearer');
+      markRestricted(reply, projection.access.visibility, 'private, no-store');
       const after = replayAfter(point, projection);
       // The stream's own status is the top-level `status`, so it takes no place in a page.
       const changes = projection.changesSince(after).filter((latest): latest is Exclude<CurrentState, { kind: 'status' }> => latest.kind !== 'status');
@@ -145,12 +149,13 @@ async function apiReadRoutes(app: FastifyInstance): Promise<void> {
  */
 async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
   guardChanges(app, 'bearer');
+  await app.register(apiAccessRoutes);
 
   app.post<{ Params: Static<typeof SlugParams>; Body: Static<typeof NewPostBody>; Headers: Static<typeof IdempotencyHeaders> }>(
     '/streams/:slug/posts',
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, config: { photos: true } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const actor = actorOf(changerOf(request));
       // A contributor's post is stored for an editor to approve (review-api.ts): 202, pending.
       if (actor.contributor && request.body.publishAt) throw new ContributorsSubmit();
@@ -170,7 +175,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, body: PatchBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const change = { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq: request.body.baseSeq, key: keyOf(request) };
       const patch = request.body;
       let result: AppendResult;
@@ -185,7 +190,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id',
     { schema: { params: PostParams, querystring: DeleteQuery, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const baseSeq = request.query.baseSeq === undefined ? undefined : Number(request.query.baseSeq);
       const result = await deletePost(projection, { actor: actorOf(changerOf(request)), postId: request.params.id, baseSeq, key: keyOf(request) });
       return changeReply(reply, result);
@@ -212,7 +217,7 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/status',
     { schema: { params: SlugParams, body: StatusBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const result = await setStatus(projection, { actor: actorOf(changerOf(request)), status: request.body.status, key: keyOf(request) });
       return changeReply(reply, result);
     },

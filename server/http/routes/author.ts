@@ -26,6 +26,7 @@ import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 import { submitFromPage } from './review.ts';
 import { scheduleFromPage } from './schedule.ts';
+import { changeableStream, readStream } from '../plugins/stream-access.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
 // 303 back to the page at the new seq; with JavaScript (Accept: application/json) it answers JSON
@@ -63,7 +64,7 @@ async function authorChange(
   change: (projection: StreamProjection, actor: Actor) => Promise<AppendResult>,
 ) {
   const { slug } = request.params;
-  const projection = await request.server.livelog.projections.require(slug);
+  const projection = await changeableStream(request, slug);
   const { record, replayed } = await change(projection, actorOf(changerOf(request)));
   request.log.info({ stream: slug, seq: record.seq, type: record.type, post: record.postId, replayed }, 'change from the page');
   if (wantsJson(request)) return reply.code(record.type === 'post' ? 201 : 200).send({ id: record.postId, seq: record.seq, type: record.type, replayed });
@@ -78,7 +79,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
 
   // The Markdown source and version of one post, for editing in place.
   app.get<{ Params: Static<typeof PostParams> }>('/s/:slug/posts/:id', { schema: { params: PostParams } }, async (request, reply) => {
-    const view = (await app.livelog.projections.require(request.params.slug)).post(request.params.id);
+    const view = (await readStream(request, reply, request.params.slug)).projection.post(request.params.id);
     if (!view) throw new PostNotFound();
     reply.header('cache-control', 'no-store');
     const { post } = view;
@@ -90,7 +91,7 @@ export async function authorRoutes(app: FastifyInstance): Promise<void> {
     const { slug, id } = request.params;
     const user = await sessionUser(request);
     if (!user) return reply.redirect(`/login?next=${encodeURIComponent(`/s/${slug}/posts/${id}/edit`)}`, 303);
-    const projection = await app.livelog.projections.require(slug);
+    const { projection } = await readStream(request, reply, slug);
     const view = projection.post(id);
     if (!view) throw new PostNotFound();
     if (!user.admin && (view.post.author.id !== user._id || !projection.authors.has(user._id))) throw new NotYourPost();
@@ -192,7 +193,7 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
 /** The no-JavaScript "are you sure?" step of deleting: the same form again, confirmed, with a fresh key. */
 async function confirmDeletion(request: FastifyRequest<{ Params: Static<typeof PostParams>; Body: Static<typeof DeleteForm> }>, reply: FastifyReply) {
   const { slug, id } = request.params;
-  const projection = await request.server.livelog.projections.require(slug);
+  const projection = await changeableStream(request, slug);
   const view = projection.post(id);
   if (!view) throw new PostNotFound();
   // Only someone who may delete it is asked (the same rules as deletePost).

@@ -5,6 +5,7 @@ import { postHtml } from '../../render/post-html.ts';
 import { embeddable } from '../plugins/security.ts';
 import { SlugParams } from './schemas.ts';
 import { keyMomentLinks } from './stream-page.ts';
+import { markRestricted, readStream } from '../plugins/stream-access.ts';
 
 // A stream's chrome-less live view for other sites to frame: its posts, live badge and key moments,
 // no navigation and no author tools, kept current by the same page script as the stream page. It
@@ -17,12 +18,13 @@ export async function embedRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/embed',
     { schema: { params: SlugParams }, helmet: embeddable(app.livelog.config.LIVELOG_EMBED_ORIGINS) },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const { projection } = await readStream(request, reply, request.params.slug);
       const { order } = projection;
       // The newest posts in either order: oldest first reads them down to the latest.
       const window = projection.window({ order, limit: EMBED_SIZE, before: order === 'oldest' ? projection.head + 1 : undefined });
       const shown = [...window.pinned, ...window.posts];
       reply.header('cache-control', 'no-store');
+      markRestricted(reply, projection.access.visibility);
       return reply.type('text/html; charset=utf-8').send(
         renderView('embed', {
           title: projection.stream.title,

@@ -15,22 +15,22 @@ const FAVICON = readFileSync(fileURLToPath(new URL('../../../client/favicon.svg'
 
 export interface StreamSummary {
   stream: StreamRecord;
-  /** Unknown when the stream could not be loaded just now (database away, too many open). */
-  status?: StreamStatus;
+  status: StreamStatus;
   lastUpdate?: Date;
-  posts?: number;
+  posts: number;
 }
 
 export async function homeRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', async (request, reply) => {
     const user = await sessionUser(request);
     const streams = await app.livelog.streams.list();
-    const summaries = await summarise(app.livelog.projections, streams.slice(0, HOME_STREAMS));
+    const { summaries, examined } = await summarise(app.livelog.projections, streams);
     const csrfToken = user ? reply.generateCsrf() : '';
     reply.header('cache-control', 'no-store');
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(renderView('home', { title: 'Live streams', user, csrfToken, summaries, more: Math.max(0, streams.length - HOME_STREAMS) }));
+    // Older streams not looked at: only those made public count (whether one was made private
+    // since is in its log, not read for this), so the number tells nothing of private streams.
+    const more = streams.slice(examined).filter((stream) => (stream.visibility ?? 'public') === 'public').length;
+    return reply.type('text/html; charset=utf-8').send(renderView('home', { title: 'Live streams', user, csrfToken, summaries, more }));
   });
 
   // Browsers ask for /favicon.ico whatever the page says: the same SVG answers both, cached for a day.
@@ -39,17 +39,23 @@ export async function homeRoutes(app: FastifyInstance): Promise<void> {
   }
 }
 
-async function summarise(projections: Projections, streams: StreamRecord[]): Promise<StreamSummary[]> {
+/** The newest public streams, up to HOME_STREAMS; and how many streams it looked at to find them. */
+async function summarise(projections: Projections, streams: StreamRecord[]): Promise<{ summaries: StreamSummary[]; examined: number }> {
   const summaries: StreamSummary[] = [];
-  for (let i = 0; i < streams.length; i += LOAD_CONCURRENCY) {
-    summaries.push(...(await Promise.all(streams.slice(i, i + LOAD_CONCURRENCY).map((stream) => summary(projections, stream)))));
+  let examined = 0;
+  while (examined < streams.length && summaries.length < HOME_STREAMS) {
+    const batch = streams.slice(examined, examined + Math.min(LOAD_CONCURRENCY, HOME_STREAMS - summaries.length));
+    examined += batch.length;
+    for (const listed of await Promise.all(batch.map((stream) => summary(projections, stream)))) if (listed) summaries.push(listed);
   }
-  return summaries;
+  return { summaries, examined };
 }
 
-async function summary(projections: Projections, stream: StreamRecord): Promise<StreamSummary> {
+/** A public stream's summary; null for one that is not (unlisted, private, or unknown just now). */
+async function summary(projections: Projections, stream: StreamRecord): Promise<StreamSummary | null> {
   const projection = await projections.get(stream._id).catch(() => null);
-  if (!projection) return { stream };
+  // Whether it is public is in its log: a stream that cannot be read just now is not listed.
+  if (projection?.access.visibility !== 'public') return null;
   return {
     stream,
     status: projection.status.status,

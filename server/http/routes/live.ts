@@ -7,11 +7,11 @@ import { sseTransport } from '../../live/sse.ts';
 import { sendError, statusOf } from '../plugins/errors.ts';
 import { SlugParams } from './schemas.ts';
 import { CLOSE_BAD_RESUME_POINT, CLOSE_STREAM_GONE, CLOSE_UNAVAILABLE } from '../../../shared/protocol.ts';
-import type { StreamProjection } from '../../log/projection.ts';
-import { TooManyViewers } from '../../errors.ts';
+import { StreamNotFound, TooManyViewers } from '../../errors.ts';
+import { liveVisitor, readStream, rememberViewer, type StreamRead, stillAdmitted } from '../plugins/stream-access.ts';
 import { countViewerCut } from '../../metrics/metrics.ts';
 
-const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })) });
+const LiveQuery = Type.Object({ since: Type.Optional(Type.String({ maxLength: 50 })), key: Type.Optional(Type.String({ maxLength: 100 })) });
 type LiveRequest = { Params: Static<typeof SlugParams>; Querystring: Static<typeof LiveQuery> };
 
 
@@ -51,15 +51,21 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       const transport = websocketTransport(socket, request.raw.socket);
       const point = parseResumePoint(request.query.since);
       if (!point) return socket.close(CLOSE_BAD_RESUME_POINT, 'since must be SEQ or EPOCH.SEQ');
-      let projection: StreamProjection | null;
+      let read: StreamRead;
       try {
-        projection = await app.livelog.projections.get(request.params.slug);
+        read = await readStream(request, undefined, request.params.slug);
       } catch (error) {
+        // A stream this viewer may not watch closes just as one that does not exist.
+        if (error instanceof StreamNotFound) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
         request.log.warn({ err: error }, 'live: stream could not be loaded');
         return socket.close(CLOSE_UNAVAILABLE, 'database unavailable');
       }
-      if (!projection) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
+      const { projection } = read;
+      const visitor = await liveVisitor(request, read);
       if (socket.readyState !== socket.OPEN) return;
+      // Access may have changed while the stream loaded: checked again in the tick of the attach.
+      if (!stillAdmitted(projection, visitor)) return socket.close(CLOSE_STREAM_GONE, 'no such stream');
+      rememberViewer(transport, visitor);
       app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
   );
@@ -73,12 +79,17 @@ export async function liveRoutes(app: FastifyInstance): Promise<void> {
       const lastEventId = request.headers['last-event-id'];
       const point = parseResumePoint(typeof lastEventId === 'string' && lastEventId ? lastEventId : request.query.since);
       if (!point) return reply.badRequest('since (or Last-Event-ID) must be SEQ or EPOCH.SEQ');
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const read = await readStream(request, reply, request.params.slug);
+      const { projection } = read;
+      const visitor = await liveVisitor(request, read);
+      if (!stillAdmitted(projection, visitor)) throw new StreamNotFound(request.params.slug);
       reply.hijack();
       // The viewer may have left while the stream loaded: its close has fired already, and a viewer
       // attached now would never be detached (a count that only grows, a stream never dropped).
       if (reply.raw.destroyed || request.raw.socket.destroyed) return;
-      app.livelog.hub.attach(projection, sseTransport(reply.raw, projection.stream.epoch), replayAfter(point, projection));
+      const transport = sseTransport(reply.raw, projection.stream.epoch);
+      rememberViewer(transport, visitor);
+      app.livelog.hub.attach(projection, transport, replayAfter(point, projection));
     },
   );
 }

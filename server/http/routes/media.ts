@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { MediaNotFound } from '../../errors.ts';
 import type { StreamProjection } from '../../log/projection.ts';
 import { SlugParams } from './schemas.ts';
+import { markRestricted, readStream } from '../plugins/stream-access.ts';
 
 const MediaParams = Type.Object({ slug: SlugParams.properties.slug, file: Type.String({ pattern: '^[0-9a-f]{64}\\.webp$' }) });
 
@@ -33,10 +34,11 @@ export async function mediaRoutes(app: FastifyInstance): Promise<void> {
   // takes the photo down too. Its id is the hash of its bytes, which makes a perfect ETag.
   app.get<{ Params: Static<typeof MediaParams> }>('/s/:slug/media/:file', { schema: { params: MediaParams } }, async (request, reply) => {
     const id = request.params.file.slice(0, 64);
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const { projection } = await readStream(request, reply, request.params.slug);
     if (!photosInUse(projection).has(id)) throw new MediaNotFound();
     const etag = `"${id}"`;
     reply.header('cache-control', `public, max-age=${MAX_AGE_SECONDS}`).header('etag', etag);
+    markRestricted(reply, projection.access.visibility, `private, max-age=${MAX_AGE_SECONDS}`);
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     const record = await app.livelog.images.get(id);
     if (!record) throw new MediaNotFound();

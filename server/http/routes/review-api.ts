@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { actorOf } from '../../auth/users.ts';
 import type { AppendResult } from '../../log/projection.ts';
 import { approveSubmission, ensureMayReview, MAX_REASON_LENGTH, rejectSubmission } from '../../log/review-commands.ts';
+import { changeableStream } from '../plugins/stream-access.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 import { reviewAudience } from './review-view.ts';
 import { PostParams, SlugParams } from './schemas.ts';
@@ -38,7 +39,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
   guardChanges(app, 'bearer');
 
   app.post<{ Params: Static<typeof PostParams> }>('/streams/:slug/posts/:id/approve', { schema: { params: PostParams } }, async (request, reply) => {
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const projection = await changeableStream(request, request.params.slug);
     const actor = actorOf(changerOf(request));
     ensureMayReview(projection, actor);
     return reviewReply(reply, await approveSubmission(projection, { actor, submissionId: request.params.id }));
@@ -48,7 +49,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/posts/:id/reject',
     { schema: { params: PostParams, body: RejectBody } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const actor = actorOf(changerOf(request));
       ensureMayReview(projection, actor);
       return reviewReply(reply, await rejectSubmission(projection, { actor, submissionId: request.params.id, reason: request.body.reason }));
@@ -57,7 +58,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
 
   // Not public: the queue is for editors, and a contributor sees only their own.
   app.get<{ Params: Static<typeof SlugParams> }>('/streams/:slug/submissions', { schema: { params: SlugParams } }, async (request) => {
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const projection = await changeableStream(request, request.params.slug);
     const user = changerOf(request);
     const audience = reviewAudience(projection, user);
     if (!audience) ensureMayReview(projection, actorOf(user)); // throws the editors' refusal

@@ -9,6 +9,7 @@ import { approveSubmission, ensureMayReview, ensureMaySubmit, MAX_REASON_LENGTH,
 import { ReviewChannels } from '../../live/review-channel.ts';
 import { ensureDescribed } from '../../media/descriptions.ts';
 import { storePhotos } from '../../media/images.ts';
+import { changeableStream, readStream } from '../plugins/stream-access.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { reviewAudience, reviewHtml, reviewShown, reviewVersion } from './review-view.ts';
@@ -41,7 +42,7 @@ export interface SubmissionForm {
 /** A contributor's post from the page's form: stored for review, answered 202 (or 303 back to the page). */
 export async function submitFromPage(request: FastifyRequest<{ Params: { slug: string }; Body: SubmissionForm }>, reply: FastifyReply) {
   const { slug } = request.params;
-  const projection = await request.server.livelog.projections.require(slug);
+  const projection = await changeableStream(request, slug);
   const actor = actorOf(changerOf(request));
   ensureMaySubmit(projection, actor);
   const { body = '', headline, key, photo, alt, decorative } = request.body;
@@ -59,7 +60,7 @@ async function reviewFromPage(
   review: (projection: StreamProjection, actor: Actor) => Promise<AppendResult>,
 ) {
   const { slug, id } = request.params;
-  const projection = await request.server.livelog.projections.require(slug);
+  const projection = await changeableStream(request, slug);
   const actor = actorOf(changerOf(request));
   ensureMayReview(projection, actor);
   const { record, replayed } = await review(projection, actor);
@@ -79,7 +80,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: Static<typeof SlugParams> }>('/s/:slug/review/events', { schema: { params: SlugParams } }, async (request, reply) => {
     const user = await sessionUser(request);
     if (!user) return reply.unauthorized('Log in to follow submissions');
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const { projection } = await readStream(request, undefined, request.params.slug);
     const audience = reviewAudience(projection, user);
     if (!audience) throw new NotAnEditor();
     if (channels.full(user._id)) {

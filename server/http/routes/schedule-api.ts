@@ -5,6 +5,7 @@ import { InvalidPublishAt } from '../../errors.ts';
 import { ensureAuthor, KEY_PATTERN, MAX_BODY_LENGTH } from '../../log/commands.ts';
 import type { AppendResult } from '../../log/projection.ts';
 import { announceStart, cancelScheduled, editScheduled } from '../../log/schedule-commands.ts';
+import { changeableStream } from '../plugins/stream-access.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 import { Headline, PostParams, SlugParams } from './schemas.ts';
 import { randomUUID } from 'node:crypto';
@@ -44,7 +45,7 @@ export async function scheduleApiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/start',
     { schema: { params: SlugParams, body: StartBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const { startsAt } = request.body;
       const key = request.headers['idempotency-key'] ?? randomUUID();
       const { record } = await announceStart(projection, { actor: actorOf(changerOf(request)), key, startsAt: startsAt === null ? null : parsePublishAt(startsAt) });
@@ -53,7 +54,7 @@ export async function scheduleApiRoutes(app: FastifyInstance): Promise<void> {
   );
 
   app.get<{ Params: Static<typeof SlugParams> }>('/streams/:slug/scheduled', { schema: { params: SlugParams } }, async (request) => {
-    const projection = await app.livelog.projections.require(request.params.slug);
+    const projection = await changeableStream(request, request.params.slug);
     ensureAuthor(projection.state, actorOf(changerOf(request)));
     return {
       stream: projection.slug,
@@ -71,7 +72,7 @@ export async function scheduleApiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/scheduled/:id',
     { schema: { params: ScheduledParams, body: EditBody, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const { body, headline, publishAt } = request.body;
       const result = await editScheduled(projection, app.livelog.scheduleHints, {
         actor: actorOf(changerOf(request)),
@@ -89,7 +90,7 @@ export async function scheduleApiRoutes(app: FastifyInstance): Promise<void> {
     '/streams/:slug/scheduled/:id',
     { schema: { params: ScheduledParams, headers: IdempotencyHeaders } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const key = request.headers['idempotency-key'] ?? randomUUID();
       return scheduledReply(reply, await cancelScheduled(projection, { actor: actorOf(changerOf(request)), key, postId: request.params.id }));
     },

@@ -6,6 +6,7 @@ import type { AppendResult } from '../../log/projection.ts';
 import { cancelScheduled, editScheduled, schedulePost } from '../../log/schedule-commands.ts';
 import { ensureDescribed } from '../../media/descriptions.ts';
 import { storePhotos } from '../../media/images.ts';
+import { changeableStream } from '../plugins/stream-access.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
 import type { SubmissionForm } from './review.ts';
 import { parsePublishAt, PublishAt } from './schedule-api.ts';
@@ -31,7 +32,7 @@ export async function scheduleFromPage(
   request: FastifyRequest<{ Params: { slug: string }; Body: SubmissionForm & { publishAt?: string } }>,
   reply: FastifyReply,
 ) {
-  const projection = await request.server.livelog.projections.require(request.params.slug);
+  const projection = await changeableStream(request, request.params.slug);
   const actor = actorOf(changerOf(request));
   ensureMayPublish(projection, actor);
   const { body = '', headline, key, photo, alt, decorative, publishAt = '' } = request.body;
@@ -49,7 +50,7 @@ export async function scheduleRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/scheduled/:id/cancel',
     { schema: { params: PostParams, body: CancelForm } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const change = { actor: actorOf(changerOf(request)), key: request.body.key, postId: request.params.id };
       return answer(request, reply, await cancelScheduled(projection, change));
     },
@@ -59,7 +60,7 @@ export async function scheduleRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/scheduled/:id/edit',
     { schema: { params: PostParams, body: EditForm } },
     async (request, reply) => {
-      const projection = await app.livelog.projections.require(request.params.slug);
+      const projection = await changeableStream(request, request.params.slug);
       const { key, body, headline, publishAt } = request.body;
       const change = { actor: actorOf(changerOf(request)), key, postId: request.params.id, body, headline, publishAt: parsePublishAt(publishAt) };
       return answer(request, reply, await editScheduled(projection, app.livelog.scheduleHints, change));

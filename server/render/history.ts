@@ -1,0 +1,37 @@
+import type { ChangeRecord } from '../log/records.ts';
+import { postSummary } from './post-html.ts';
+
+// One line of a stream's history, in words an organiser reads: what a change of its log did.
+
+const ORDER_WORDS = { newest: 'newest first', oldest: 'oldest first' } as const;
+
+export function describeChange(record: ChangeRecord): string {
+  const about = record.post ? ` “${postSummary(record.post, 60)}”` : record.purged ? ' (text purged)' : '';
+  switch (record.type) {
+    case 'post':
+      return `published${about}`;
+    case 'edit':
+      return `edited${about}`;
+    case 'pin':
+      return `${record.post?.pinned ? 'pinned' : 'unpinned'}${about}`;
+    case 'key':
+      return `${record.post?.key ? 'marked as a key moment' : 'unmarked as a key moment'}${about}`;
+    case 'delete':
+      return 'deleted a post';
+    case 'status':
+      return record.status === 'ended' ? 'ended the stream' : 'reopened the stream';
+    case 'member':
+      return record.active ? `added ${record.member?.name ?? 'someone'} as an author` : `removed ${record.member?.name ?? 'someone'} from the authors`;
+    case 'order':
+      return `set the order to ${ORDER_WORDS[record.order ?? 'newest']}`;
+    case 'visibility':
+      return `made the stream ${record.visibility ?? 'public'}`;
+    case 'viewer-link':
+      return 'made a viewer link';
+    case 'revoke-links':
+      return 'revoked every viewer link';
+    default:
+      // A kind of change this page does not know yet still shows, by its name.
+      return String(record.type);
+  }
+}
