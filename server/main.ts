@@ -16,10 +16,7 @@ import { MongoChangeStore } from './log/mongo-store.ts';
 import { Streams } from './log/streams.ts';
 import { type MetricsServer, servePrimaryMetrics, serveProcessMetrics } from './metrics/serve.ts';
 import { workerCount } from './workers/count.ts';
-import { SHUTDOWN_MESSAGE, startGroup, workerMessages } from './workers/primary.ts';
-
-/** How a primary tells its workers which database it opened (theirs comes to them as MONGODB_URL). */
-const PRIMARY_DATABASE_ENV = 'LIVELOG_PRIMARY_DATABASE';
+import { PRIMARY_DATABASE_ENV, SHUTDOWN_MESSAGE, startGroup, workerMessages } from './workers/primary.ts';
 
 // Reads the configuration, opens the database (starting the embedded one when no MONGODB_URL is
 // set), serves, and shuts everything down in order on SIGINT/SIGTERM. With LIVELOG_WORKERS above
@@ -98,7 +95,6 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
   const opened = await open(config, logger);
   const relay = { doorbell: workerDoorbell(), presence: workerPresence(config.LIVELOG_PRESENCE_MS) };
   const app = await listen(config, logger, opened, relay);
-  // Given as MONGODB_URL, the database is the primary's: say which one it is, as the primary did.
   logger.info({ database: process.env[PRIMARY_DATABASE_ENV] ?? opened.describe }, 'worker is serving');
   stop = onStop(logger, 10_000, async () => {
     await app.close().catch((err) => logger.error({ err }, 'closing the server failed'));

@@ -12,6 +12,9 @@ import { WorkerOutbox } from './outbox.ts';
 /** What the primary tells a worker: drain and exit (the same as a SIGTERM to a single process). */
 export const SHUTDOWN_MESSAGE = { livelog: 'shutdown' } as const;
 
+/** Which database the primary opened, for its workers' logs: theirs comes to them as MONGODB_URL. */
+export const PRIMARY_DATABASE_ENV = 'LIVELOG_PRIMARY_DATABASE';
+
 /** Bound on a whole drain: past it, the workers still running are killed. */
 const DRAIN_TIMEOUT_MS = 12_000;
 
