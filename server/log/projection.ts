@@ -8,8 +8,7 @@ import type { ChangeStore } from './store.ts';
 import { countChange, countDbError, type DbOperation, observeRelayLag } from '../metrics/metrics.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-type DraftField = 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'visibility' | 'link' | 'reason' | 'publishAt' | 'startsAt';
-export type ChangeDraft = Pick<ChangeRecord, DraftField>;
+export type ChangeDraft = Omit<ChangeRecord, '_id' | 'stream' | 'seq' | 'key' | 'fingerprint' | 'at' | 'purged'>;
 
 export interface AppendRequest {
   key: string;
