@@ -11,6 +11,7 @@ import {
 import { StreamProjection } from '../../server/log/projection.ts';
 import type { Actor } from '../../server/log/records.ts';
 import { MAX_REVIEWED_KEPT } from '../../server/log/submissions.ts';
+import { describeChange } from '../../server/render/history.ts';
 import { admin, assertRefused, bea, beasPost, dan, type Log, streamWithAuthors } from '../fixtures/command-log.ts';
 
 // Contributors submit, editors (the stream's authors, admins) approve or reject: the rules, and
@@ -129,4 +130,13 @@ test('reviewed submissions kept in memory are bounded', async () => {
     await rejectSubmission(log.projection, { actor: bea, submissionId: id, reason: 'no' });
   }
   assert.equal(queue.of(eve.id).length, MAX_REVIEWED_KEPT);
+});
+
+test('the stream history names submissions, approvals and rejections', async () => {
+  const log = await streamWithContributor();
+  const submitted = (await submit(log, 'From the stands')).record;
+  const rejected = (await rejectSubmission(log.projection, { actor: bea, submissionId: submitted.postId!, reason: 'Blurry' })).record;
+  const again = (await submit(log, 'Clearer now')).record;
+  const approved = (await approveSubmission(log.projection, { actor: bea, submissionId: again.postId! })).record;
+  assert.deepEqual([submitted, rejected, approved].map(describeChange), ['submitted “From the stands” for review', 'rejected a submission: Blurry', 'approved “Clearer now”']);
 });
