@@ -1,5 +1,6 @@
 // Publishing without leaving the page. The draft stays in the browser until the server has it, and
 // keeps its idempotency key: a retry of a post whose answer was lost publishes it once.
+import { instantOf, showLocalTimes } from './local-time.ts';
 import { sendChange } from './send-change.ts';
 
 export class Composer {
@@ -20,6 +21,7 @@ export class Composer {
   }
 
   start(): void {
+    showLocalTimes(this.form);
     // Text typed before this script ran (a slow connection) is newer than any saved draft.
     const typedEarly = this.body.value;
     const saved = localStorage.getItem(this.draftKey);
@@ -87,14 +89,17 @@ export class Composer {
       return;
     }
     const headline = this.form.querySelector<HTMLInputElement>('input[name=headline]')?.value ?? '';
-    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value };
+    const publishAt = instantOf(this.form.querySelector<HTMLInputElement>('input[name=publishAt]')?.value ?? '');
+    const fields = withPhoto ? new FormData(this.form) : { body: this.body.value, headline, key: this.key.value, publishAt };
+    if (fields instanceof FormData && publishAt) fields.set('publishAt', publishAt);
     const result = await sendChange(this.form.action, fields, this.csrf);
     if (result.ok) {
       localStorage.removeItem(this.draftKey);
       this.form.reset();
       this.body.value = '';
       this.key.value = crypto.randomUUID();
-      this.status.textContent = 'Published.';
+      // A contributor's post waits for an editor: the form says so (data-done).
+      this.status.textContent = publishAt ? 'Scheduled: it waits in the Scheduled list until its time.' : (this.form.dataset.done ?? 'Published.');
     } else if (result.code === 'LIVELOG_KEY_REUSED') {
       // An earlier attempt of this draft did reach the server (its answer was lost), and the text
       // has changed since: that earlier version is what was published.

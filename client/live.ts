@@ -12,6 +12,7 @@ import { Feed } from './feed.ts';
 import { KeyMomentsList } from './key-moments.ts';
 import { LiveStatus } from './live-status.ts';
 import { KeyMomentNotifier } from './notify.ts';
+import { followReview } from './review.ts';
 import { focusHighlighted } from './permalink.ts';
 import { enableSharing } from './share.ts';
 import { reloadWhenSignInCheckable } from './sign-in-check.ts';
@@ -51,6 +52,11 @@ if (posts) {
     const snippet = document.getElementById('embed-snippet');
     if (snippet) enableSnippet(snippet);
   }
+  const contribution = document.getElementById('contributor-tools');
+  const submitForm = contribution?.querySelector<HTMLFormElement>('#compose');
+  if (submitForm) new Composer(submitForm, slug, contribution?.dataset.csrf ?? '').start();
+  const review = document.getElementById('review');
+  if (review) followReview(review);
   if (document.body.classList.contains('embed')) reportHeight(slug);
   const unchecked = document.getElementById('sign-in-unchecked');
   if (unchecked) reloadWhenSignInCheckable(unchecked);

@@ -1,11 +1,12 @@
 // Administration from the command line; see USAGE. Uses the database the server uses.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { actorOf, Users } from '../server/auth/users.ts';
+import { actorOf, type Role, ROLES, roleChange, roleOf, Users } from '../server/auth/users.ts';
 import { Tokens } from '../server/auth/tokens.ts';
 import type { Database } from '../server/db/database.ts';
 import { StreamNotFound, UserNotFound } from '../server/errors.ts';
 import { setAuthor, setOrder } from '../server/log/commands.ts';
+import { announceStart } from '../server/log/schedule-commands.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadStreamProjection } from '../server/log/projection.ts';
 import { purgePost } from '../server/log/purge.ts';
@@ -23,12 +24,13 @@ const USAGE = `usage:
   npm run livelog -- user passwd NAME --password PW   (ends the user's sessions)
   npm run livelog -- user disable NAME   (ends their sessions; their API tokens stop working)
   npm run livelog -- user enable NAME
-  npm run livelog -- user role NAME admin|author
+  npm run livelog -- user role NAME admin|author|contributor   (contributors' posts wait for an editor's approval)
   npm run livelog -- token create NAME [--label TEXT] [--stream SLUG]   (prints the token once)
   npm run livelog -- token list
   npm run livelog -- token revoke ID
   npm run livelog -- stream create SLUG --title "TITLE" [--description TEXT] [--order newest|oldest] [--visibility public|unlisted|private]
   npm run livelog -- stream order SLUG newest|oldest   (the order readers see by default)
+  npm run livelog -- stream starts-at SLUG 2026-12-01T18:00:00Z|none   ("Starts at …" on its page until the first post)
 ${ACCESS_USAGE}
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
@@ -121,10 +123,10 @@ try {
         break;
       }
       case 'user role': {
-        const role = need(second, 'admin|author');
-        if (role !== 'admin' && role !== 'author') fail(`the role is admin or author, not "${role}"\n${USAGE}`, 2);
-        const user = await users.change(need(first, 'NAME'), { admin: role === 'admin' });
-        console.log(`user "${user.name}" is now ${user.admin ? 'an admin' : 'an author'}`);
+        const role = need(second, 'admin|author|contributor') as Role;
+        if (!ROLES.includes(role)) fail(`the role is admin, author or contributor, not "${role}"\n${USAGE}`, 2);
+        const user = await users.change(need(first, 'NAME'), roleChange(role));
+        console.log(`user "${user.name}" is now ${{ admin: 'an admin', author: 'an author', contributor: 'a contributor' }[roleOf(user)]}`);
         break;
       }
       case 'token create': {
@@ -164,6 +166,16 @@ try {
         // A change in the log: running servers learn it as they learn any change.
         await setOrder(projection, { actor: CLI_ADMIN, order, key: `cli-${crypto.randomUUID()}` });
         console.log(`stream "${slug}" now shows ${order} first (pages opened from now on)`);
+        break;
+      }
+      case 'stream starts-at': {
+        const slug = need(first, 'SLUG');
+        const when = need(second, 'TIME|none');
+        const projection = await loadStreamProjection(store, slug);
+        if (!projection) throw new StreamNotFound(slug);
+        const startsAt = when === 'none' ? null : new Date(when);
+        await announceStart(projection, { actor: CLI_ADMIN, startsAt, key: `cli-${crypto.randomUUID()}` });
+        console.log(startsAt ? `stream "${slug}" starts at ${startsAt.toISOString()} (shown until its first post)` : `stream "${slug}" announces no start`);
         break;
       }
       case 'post purge': {

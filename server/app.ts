@@ -8,6 +8,8 @@ import { MongoChangeStore } from './log/mongo-store.ts';
 import { Projections } from './log/projections.ts';
 import { purgePost, type PurgeResult } from './log/purge.ts';
 import { Streams } from './log/streams.ts';
+import { MongoScheduleHints, type ScheduleHints } from './log/schedule-hints.ts';
+import { Scheduler } from './log/scheduler.ts';
 import { type HistoryPage, streamHistory } from './log/history.ts';
 import type { StreamProjection } from './log/projection.ts';
 import { LiveHub } from './live/hub.ts';
@@ -43,6 +45,8 @@ import { liveRoutes } from './http/routes/live.ts';
 import { apiRoutes } from './http/routes/api.ts';
 import { feedRoutes } from './http/routes/feeds.ts';
 import { embedRoutes } from './http/routes/embed.ts';
+import { reviewRoutes } from './http/routes/review.ts';
+import { scheduleRoutes } from './http/routes/schedule.ts';
 import { enableMetrics, watchViewers } from './metrics/metrics.ts';
 
 /** The services every route can reach as `app.livelog`. */
@@ -58,6 +62,8 @@ export interface Livelog {
   /** Redacts a post's old versions (all once deleted) and the photos nothing else shows. */
   purge(stream: string, postId: string): Promise<PurgeResult | null>;
   streams: Streams;
+  /** Where scheduled posts are noted for every instance's scheduler. */
+  scheduleHints: ScheduleHints;
   hub: ProjectionHub;
   /** Places for live connections, per client address and in all. */
   admission: ViewerAdmission;
@@ -81,6 +87,9 @@ export interface AppOptions {
   /** How this instance adds up viewer counts with others: likewise, the primary's for a worker. */
   presence?: Presence;
 }
+
+/** How often each instance looks for scheduled posts whose time has come: how late one may be. */
+const SCHEDULER_POLL_MS = 1000;
 
 /**
  * How instances sharing the database hear each other (a group's primary uses it for all its
@@ -153,6 +162,13 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     logger.child({ component: 'presence' }),
     config.LIVELOG_PRESENCE_MS,
   );
+  const scheduleHints = new MongoScheduleHints(database);
+  const scheduler = new Scheduler({
+    hints: scheduleHints,
+    projection: (slug) => projections.get(slug),
+    logger: logger.child({ component: 'scheduler' }),
+    pollMs: SCHEDULER_POLL_MS,
+  });
   app.decorate('livelog', {
     config,
     trustProxy,
@@ -161,6 +177,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     purge: (stream, postId) => purgePost(store, images, stream, postId),
     history: (projection, before) => streamHistory(store, projection.slug, projection.head, before),
     streams: new Streams(store),
+    scheduleHints,
     hub,
     admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
     users: new Users(database),
@@ -180,6 +197,8 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   await app.register(homeRoutes);
   await app.register(pageRoutes);
   await app.register(authorRoutes);
+  await app.register(reviewRoutes);
+  await app.register(scheduleRoutes);
   await app.register(adminRoutes);
   await app.register(liveRoutes);
   await app.register(feedRoutes);
@@ -187,6 +206,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   await app.register(apiRoutes, { prefix: '/api' });
 
   projections.startCatchUp();
+  scheduler.start();
   doorbell.start(
     (stream, seq) => projections.onRing(stream, seq),
     (healthy) => projections.onDoorbellHealth(healthy),
@@ -196,6 +216,7 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
   app.addHook('preClose', async () => {
     unwatchViewers();
     projections.stop();
+    scheduler.stop();
     viewerCounts.stop();
     await doorbell.stop();
     hub.close();

@@ -25,6 +25,19 @@ const MESSAGES = {
   LIVELOG_NOT_AN_AUTHOR: 'You are not an author of this stream; an admin can add you',
   LIVELOG_ADMIN_ONLY: 'Only an admin can do this',
   LIVELOG_MEMBERSHIP_UNCHANGED: '"%s" is %s an author of this stream',
+  // Contributors and their submissions.
+  LIVELOG_CONTRIBUTORS_SUBMIT: 'Contributors submit posts for an editor to approve; they cannot publish or change posts themselves',
+  LIVELOG_NOT_A_CONTRIBUTOR: 'You do not contribute to this stream; an admin can add you',
+  LIVELOG_NOT_AN_EDITOR: 'Only an author of this stream or an admin can review submissions',
+  LIVELOG_SUBMISSION_NOT_FOUND: 'No such submission in this stream',
+  LIVELOG_ALREADY_REVIEWED: 'This submission was already %s',
+  LIVELOG_TOO_MANY_PENDING: 'Too many submissions are waiting for review (at most %s %s); try again once editors have reviewed some',
+  LIVELOG_INVALID_REASON: 'A reason is 1 to %s characters, without control characters',
+  // Scheduled posts.
+  LIVELOG_INVALID_PUBLISH_AT: 'publishAt is a date and time in the future, at most %s days ahead, like 2026-12-01T18:00:00Z',
+  LIVELOG_TOO_MANY_SCHEDULED: 'This stream has %s posts scheduled already; publish or cancel some first',
+  LIVELOG_SCHEDULED_NOT_FOUND: 'No such scheduled post in this stream (it may have been published or cancelled)',
+  LIVELOG_NOT_DUE: 'This scheduled post is not due yet',
   LIVELOG_VISIBILITY_UNCHANGED: 'The stream is already %s',
   LIVELOG_TOO_MANY_VIEWER_LINKS: 'A stream has at most %s viewer links; revoke them and make new ones',
   LIVELOG_NO_VIEWER_LINKS: 'This stream has no viewer links to revoke',
@@ -106,6 +119,17 @@ export const StatusUnchanged = errorFor('LIVELOG_STATUS_UNCHANGED');
 export const NotAnAuthor = errorFor('LIVELOG_NOT_AN_AUTHOR');
 export const AdminOnly = errorFor('LIVELOG_ADMIN_ONLY');
 export const MembershipUnchanged = errorFor('LIVELOG_MEMBERSHIP_UNCHANGED');
+export const ContributorsSubmit = errorFor('LIVELOG_CONTRIBUTORS_SUBMIT');
+export const NotAContributor = errorFor('LIVELOG_NOT_A_CONTRIBUTOR');
+export const NotAnEditor = errorFor('LIVELOG_NOT_AN_EDITOR');
+export const SubmissionNotFound = errorFor('LIVELOG_SUBMISSION_NOT_FOUND');
+export const AlreadyReviewed = errorFor('LIVELOG_ALREADY_REVIEWED');
+export const TooManyPending = errorFor('LIVELOG_TOO_MANY_PENDING');
+export const InvalidReason = errorFor('LIVELOG_INVALID_REASON');
+export const InvalidPublishAt = errorFor('LIVELOG_INVALID_PUBLISH_AT');
+export const TooManyScheduled = errorFor('LIVELOG_TOO_MANY_SCHEDULED');
+export const ScheduledNotFound = errorFor('LIVELOG_SCHEDULED_NOT_FOUND');
+export const NotDue = errorFor('LIVELOG_NOT_DUE');
 export const VisibilityUnchanged = errorFor('LIVELOG_VISIBILITY_UNCHANGED');
 export const TooManyViewerLinks = errorFor('LIVELOG_TOO_MANY_VIEWER_LINKS');
 export const NoViewerLinks = errorFor('LIVELOG_NO_VIEWER_LINKS');

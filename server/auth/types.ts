@@ -4,6 +4,8 @@ export interface UserRecord {
   /** `scrypt$N$r$p$salt$hash`, base64url parts. */
   passwordHash: string;
   admin: boolean;
+  /** Submits posts for an author or admin of the stream to approve, instead of publishing them. */
+  contributor?: boolean;
   createdAt: Date;
   /** A disabled user cannot log in, and their sessions and API tokens stop working. */
   disabled?: boolean;

@@ -10,7 +10,13 @@ import type { Actor } from '../log/records.ts';
 
 export const NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$';
 /** What an admin may do to a user besides setting a password. */
-export type UserChange = { disabled: boolean } | { admin: boolean };
+export type UserChange = { disabled: boolean } | { admin: boolean; contributor?: boolean };
+
+/** Each user has one role: what it may do in the streams it belongs to (admins: in every stream). */
+export type Role = 'admin' | 'author' | 'contributor';
+export const ROLES: readonly Role[] = ['admin', 'author', 'contributor'];
+export const roleChange = (role: Role): UserChange => ({ admin: role === 'admin', contributor: role === 'contributor' });
+export const roleOf = (user: Pick<UserRecord, 'admin' | 'contributor'>): Role => (user.admin ? 'admin' : user.contributor ? 'contributor' : 'author');
 
 /** The `users` collection: its one reader and writer. */
 export class Users {
@@ -66,7 +72,7 @@ export class Users {
   }
 
   /**
-   * Disables or enables a user, or makes them an admin or an author. Disabling ends their
+   * Disables or enables a user, or makes them an admin, an author or a contributor. Disabling ends their
    * sessions (see sessionEpoch). Refused for the last enabled admin, and for an admin's own
    * account (`by`, absent for the command line).
    */
@@ -122,7 +128,7 @@ const DUMMY_HASH = ['scrypt', COST.N, COST.r, COST.p, 'AAAAAAAAAAAAAAAAAAAAAA', 
 
 /** A user as the author of changes: name for display, admin for permission checks. */
 export function actorOf(user: UserRecord): Actor {
-  return { id: user._id, name: user.name, admin: user.admin };
+  return { id: user._id, name: user.name, admin: user.admin, ...(user.contributor && !user.admin ? { contributor: true } : {}) };
 }
 
 /** The users collection, for the token check, which reads it alongside its own. */

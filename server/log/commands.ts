@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   AdminOnly,
+  ContributorsSubmit,
   EmptyPost,
   MembershipUnchanged,
   NotAnAuthor,
@@ -13,7 +14,7 @@ import {
 import type { PostVersion, StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
-import type { Actor, AuthorRef, MediaRef, PostOrder, StreamStatus } from './records.ts';
+import type { Actor, AuthorRef, MediaRef, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -57,12 +58,13 @@ export const authorRefOf = ({ id, name }: Actor): AuthorRef => ({ id, name });
  */
 export const scopedKey = ({ actor, key }: ChangeRequest) => `${actor.id}/${key}`;
 
-/** Admins write to every stream; anyone else must be one of its authors. */
-function ensureAuthor(state: StreamFold, actor: Actor): void {
+/** Admins write to every stream; anyone else must be one of its authors (contributors submit instead). */
+export function ensureAuthor(state: StreamFold, actor: Actor): void {
+  if (actor.contributor) throw new ContributorsSubmit();
   if (!actor.admin && !state.authors.has(actor.id)) throw new NotAnAuthor();
 }
 
-function ensureLive(state: StreamFold): void {
+export function ensureLive(state: StreamFold): void {
   if (state.status.status === 'ended') throw new StreamEnded();
 }
 
@@ -84,34 +86,38 @@ export function ensureMayPublish(projection: StreamProjection, actor: Actor): vo
 
 /** Publishes a new post. */
 export async function publishPost(projection: StreamProjection, request: NewPost): Promise<AppendResult> {
-  const media = request.media ?? [];
-  // A photo can carry the whole message: text is optional then.
-  const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
-  const headline = cleanHeadline(request.headline);
+  const text = newPostText(request);
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, body, headline, media: media.map((m) => [m.id, m.alt]) }),
+    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]) }),
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
-      const id = randomUUID();
-      return {
-        type: 'post',
-        by: authorRefOf(request.actor),
-        postId: id,
-        post: {
-          id,
-          author: authorRefOf(request.actor),
-          body,
-          createdAt: new Date(),
-          createdSeq: seq,
-          pinned: false,
-          ...(headline ? { headline } : {}),
-          ...(media.length ? { media } : {}),
-        },
-      };
+      const post = firstSnapshot(request.actor, seq, text);
+      return { type: 'post', by: authorRefOf(request.actor), postId: post.id, post };
     },
   });
+}
+
+/** A new post's text, checked: a photo can carry the whole message, so text is optional then. */
+export function newPostText(request: NewPost): { body: string; headline?: string; media: MediaRef[] } {
+  const media = request.media ?? [];
+  const body = media.length && !request.body.trim() ? '' : cleanBody(request.body);
+  return { body, headline: cleanHeadline(request.headline), media };
+}
+
+/** A new post's first snapshot (published now, or submitted for review). */
+export function firstSnapshot(actor: Actor, seq: number, { body, headline, media }: ReturnType<typeof newPostText>): PostSnapshot {
+  return {
+    id: randomUUID(),
+    author: authorRefOf(actor),
+    body,
+    createdAt: new Date(),
+    createdSeq: seq,
+    pinned: false,
+    ...(headline ? { headline } : {}),
+    ...(media.length ? { media } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { AuthorRef, ChangeRecord, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
+import { ScheduledPosts } from './scheduled.ts';
+import { SubmissionQueue } from './submissions.ts';
 import { type PostWindow, type WindowQuery, windowContaining, windowOf } from './windows.ts';
 import { type AccessState, foldAccess } from './visibility.ts';
 
@@ -34,7 +36,7 @@ export type CurrentState = PostVersion | DeletedPost | StreamState;
 export type KeyUse = Pick<ChangeRecord, '_id' | 'seq' | 'fingerprint' | 'type' | 'postId'>;
 
 /** Changes to who may write or watch, or to the default order: not a "last updated" for readers. */
-const NOT_SEEN_BY_READERS = new Set<ChangeRecord['type']>(['member', 'order', 'visibility', 'viewer-link', 'revoke-links']);
+const NOT_SEEN_BY_READERS = new Set<ChangeRecord['type']>(['member', 'order', 'visibility', 'viewer-link', 'revoke-links', 'announce']);
 
 /** Pinned posts first, then newest first by creation. */
 function displayOrder(a: PostVersion, b: PostVersion): number {
@@ -52,6 +54,12 @@ export class StreamFold {
   endedAt?: Date;
   /** The default order an admin chose after the stream was made (unset: the stream record's). */
   order?: PostOrder;
+  /** Contributors' submissions: never among the posts until approved (see submissions.ts). */
+  readonly submissions = new SubmissionQueue();
+  /** When the stream starts, as announced before its first post (unset: not announced). */
+  startsAt?: Date;
+  /** Posts to publish later: likewise never among the posts before their time (see scheduled.ts). */
+  readonly scheduled = new ScheduledPosts();
   /** Who may watch: the visibility an admin set and the viewer links that work (visibility.ts). */
   readonly access: AccessState = { viewerLinks: new Map() };
   private readonly posts = new Map<string, PostVersion | DeletedPost>();
@@ -132,8 +140,18 @@ export class StreamFold {
 
   private fold(record: ChangeRecord): CurrentState | undefined {
     const { seq } = record;
+    if (record.type === 'submit' || record.type === 'reject') return this.foldUnseen(record, this.submissions);
+    if (record.type === 'schedule' || record.type === 'unschedule') return this.foldUnseen(record, this.scheduled);
+    // An approval, or a scheduled post's time, publishes the post: it folds in below as a new post.
+    if (record.type === 'approve') this.submissions.apply(record);
+    if (record.type === 'publish') this.scheduled.apply(record);
     // Readers' "last updated": what they see change (not who may write, nor the default order).
     if (!NOT_SEEN_BY_READERS.has(record.type)) this.updatedAt = record.at;
+    if (record.type === 'announce') {
+      this.startsAt = record.startsAt;
+      this.status = { ...this.status, seq };
+      return this.status;
+    }
     if (record.type === 'status') {
       this.status = { kind: 'status', status: record.status ?? 'live', seq };
       this.endedAt = this.status.status === 'ended' ? record.at : undefined;
@@ -164,5 +182,13 @@ export class StreamFold {
     const version: PostVersion = { kind: 'post', post: record.post, seq };
     this.posts.set(record.postId, version);
     return version;
+  }
+
+  /** A submission or its rejection, a post scheduled or cancelled: viewers learn only that the seq
+   *  moved (a `stream` frame), never its text, and their "last updated" stays. */
+  private foldUnseen(record: ChangeRecord, into: { apply(record: ChangeRecord): void }): StreamState {
+    into.apply(record);
+    this.status = { ...this.status, seq: record.seq };
+    return this.status;
   }
 }

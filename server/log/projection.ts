@@ -8,7 +8,7 @@ import type { ChangeStore } from './store.ts';
 import { countChange, countDbError, type DbOperation, observeRelayLag } from '../metrics/metrics.ts';
 
 /** What a change will be, decided against the current state; the log adds seq, key and time. */
-export type ChangeDraft = Pick<ChangeRecord, 'type' | 'by' | 'postId' | 'post' | 'status' | 'member' | 'active' | 'visibility' | 'link'>;
+export type ChangeDraft = Omit<ChangeRecord, '_id' | 'stream' | 'seq' | 'key' | 'fingerprint' | 'at' | 'purged'>;
 
 export interface AppendRequest {
   key: string;

@@ -7,6 +7,8 @@ export interface AuthorRef {
 /** Whoever makes a change, with what they may do. */
 export interface Actor extends AuthorRef {
   admin: boolean;
+  /** A contributor submits posts that an author or admin of the stream approves (or rejects). */
+  contributor?: boolean;
 }
 
 /** How a post refers to a photo: only by the id the server issued (the hash of what it stored). */
@@ -45,8 +47,29 @@ export type PostOrder = 'newest' | 'oldest';
  * not; delete: gone; status: started or ended; member: an author added to or removed from the stream;
  * order: the order readers see by default; visibility: who may watch; viewer-link: a new link that
  * lets its holders watch a private stream; revoke-links: every viewer link so far stops working.
+ * submit: a contributor's post waiting for review (its snapshot is never shown to viewers);
+ * approve: that post published (its key derives from the submission, so it happens once);
+ * reject: the submission turned down, with the reason its contributor sees.
+ * schedule: a post to publish at `publishAt` (again for an edit of it; never shown before then);
+ * unschedule: cancelled; publish: published at its time (keyed by the post, so once);
+ * announce: when the stream starts, shown before its first post (`startsAt` absent: no announcement).
  */
-export type ChangeType = 'post' | 'edit' | 'pin' | 'key' | 'delete' | 'status' | 'member' | 'order' | 'visibility' | 'viewer-link' | 'revoke-links';
+export type ChangeType =
+  | 'post'
+  | 'edit'
+  | 'pin'
+  | 'key'
+  | 'delete'
+  | 'status'
+  | 'member'
+  | 'order'
+  | 'visibility'
+  | 'viewer-link'
+  | 'revoke-links'
+  | ReviewChangeType
+  | ScheduleChangeType;
+export type ReviewChangeType = 'submit' | 'approve' | 'reject';
+export type ScheduleChangeType = 'schedule' | 'unschedule' | 'publish' | 'announce';
 
 /** Who may watch a stream (see visibility.ts): anyone and listed, anyone with the address, or only
  *  those it admits (members, admins, holders of a viewer link). */
@@ -80,6 +103,12 @@ export interface ChangeRecord {
   /** Who joins or leaves the stream's authors (member changes), and which. */
   member?: AuthorRef;
   active?: boolean;
+  /** Why a submission was rejected (reject changes), shown to its contributor. */
+  reason?: string;
+  /** When a scheduled post is to be published (schedule changes). */
+  publishAt?: Date;
+  /** When the stream starts (announce changes). */
+  startsAt?: Date;
   /** The stream's new visibility (visibility changes). */
   visibility?: Visibility;
   /** A new viewer link (viewer-link changes): the SHA-256 of its secret; the secret is never stored. */

@@ -30,6 +30,20 @@ export function describeChange(record: ChangeRecord): string {
       return 'made a viewer link';
     case 'revoke-links':
       return 'revoked every viewer link';
+    case 'submit':
+      return `submitted${about} for review`;
+    case 'approve':
+      return `approved${about}`;
+    case 'reject':
+      return `rejected a submission: ${record.reason ?? ''}`;
+    case 'schedule':
+      return `scheduled${about} for ${record.publishAt?.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    case 'unschedule':
+      return 'cancelled a scheduled post';
+    case 'publish':
+      return `published${about} at its scheduled time`;
+    case 'announce':
+      return record.startsAt ? `announced the start for ${record.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC` : 'withdrew the announced start';
     default:
       // A kind of change this page does not know yet still shows, by its name.
       return String(record.type);

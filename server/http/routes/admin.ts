@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
-import { actorOf, NAME_PATTERN, type UserChange } from '../../auth/users.ts';
+import { actorOf, NAME_PATTERN, roleChange, type UserChange } from '../../auth/users.ts';
 import { UserNotFound } from '../../errors.ts';
 import type { UserRecord } from '../../auth/types.ts';
 import { setAuthor, setOrder } from '../../log/commands.ts';
@@ -43,13 +43,14 @@ const TokenForm = Type.Object({
 const UserParams = Type.Object({ name: Type.String({ pattern: NAME_PATTERN }) });
 const UserChangeForm = Type.Object({
   ...Csrf,
-  change: Type.Union([Type.Literal('disable'), Type.Literal('enable'), Type.Literal('admin'), Type.Literal('author')]),
+  change: Type.Union([Type.Literal('disable'), Type.Literal('enable'), Type.Literal('admin'), Type.Literal('author'), Type.Literal('contributor')]),
 });
 const CHANGES: Record<Static<typeof UserChangeForm>['change'], UserChange> = {
   disable: { disabled: true },
   enable: { disabled: false },
-  admin: { admin: true },
-  author: { admin: false },
+  admin: roleChange('admin'),
+  author: roleChange('author'),
+  contributor: roleChange('contributor'),
 };
 const TokenParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8,64}$' }) });
 
@@ -123,10 +124,13 @@ export async function adminRoutes(app: FastifyInstance): Promise<void> {
     const orders = new Map<string, PostOrder>();
     const authors = new Map<string, string[]>();
     const access = new Map<string, { visibility: string; links: number }>();
+    // Contributors are members like authors; the list says which they are.
+    const contributors = new Set(userList.filter((u) => u.contributor).map((u) => u._id));
     for (const stream of streamList) {
       const projection = await projections.get(stream._id);
       if (projection) access.set(stream._id, { visibility: projection.access.visibility, links: projection.access.viewerLinks.size });
-      authors.set(stream._id, projection ? [...projection.authors.values()].map((a) => a.name) : []);
+      const members = projection ? [...projection.authors.values()] : [];
+      authors.set(stream._id, members.map((a) => (contributors.has(a.id) ? `${a.name} (contributor)` : a.name)));
       // The order now (the log's latest order change, else the one the stream was made with).
       orders.set(stream._id, projection?.order ?? stream.order ?? 'newest');
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { AdminOnly, PostNotFound } from '../../errors.ts';
+import { AdminOnly, ContributorsSubmit, PostNotFound } from '../../errors.ts';
 import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, markKeyMoment, pinPost, publishPost, setStatus } from '../../log/commands.ts';
 import type { CurrentState } from '../../log/fold.ts';
 import type { AppendResult } from '../../log/projection.ts';
@@ -13,6 +13,10 @@ import { storePhotos } from '../../media/images.ts';
 import { changerOf, guardChanges } from '../plugins/changes.ts';
 import { changeableStream, markRestricted, readStream } from '../plugins/stream-access.ts';
 import { apiAccessRoutes } from './api-access.ts';
+import { ensureMaySubmit, submitPost } from '../../log/review-commands.ts';
+import { pendingReply, reviewApiRoutes } from './review-api.ts';
+import { parsePublishAt, PublishAt, scheduleApiRoutes, scheduledReply } from './schedule-api.ts';
+import { schedulePost } from '../../log/schedule-commands.ts';
 
 /** Entries per page of `GET …/posts`: one answer must not carry a whole stream's history. */
 const DEFAULT_PAGE_ENTRIES = 100;
@@ -33,7 +37,7 @@ const Body = Type.String({ minLength: 1, maxLength: MAX_BODY_LENGTH });
 const BaseSeq = Type.Integer({ minimum: 1, maximum: 1e12, description: 'the version (seq) the change is made against' });
 // Text may be empty when the post is a photo: publishPost checks that there is one or the other.
 const NewPostBody = Type.Object(
-  { body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), headline: Type.Optional(Headline), ...PhotoFields },
+  { body: Type.Optional(Type.String({ maxLength: MAX_BODY_LENGTH })), headline: Type.Optional(Headline), publishAt: Type.Optional(PublishAt), ...PhotoFields },
   { additionalProperties: false },
 );
 const PatchBody = Type.Union(
@@ -92,6 +96,8 @@ const keyOf = (request: FastifyRequest<{ Headers: Static<typeof IdempotencyHeade
 export async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(apiReadRoutes);
   await app.register(apiChangeRoutes);
+  await app.register(reviewApiRoutes);
+  await app.register(scheduleApiRoutes);
 }
 
 /** Reading needs no token (a private stream's does: stream-access.ts), and spends no budget. */
@@ -150,11 +156,18 @@ async function apiChangeRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: SlugParams, body: NewPostBody, headers: IdempotencyHeaders }, config: { photos: true } },
     async (request, reply) => {
       const projection = await changeableStream(request, request.params.slug);
-      ensureMayPublish(projection, actorOf(changerOf(request)));
+      const actor = actorOf(changerOf(request));
+      // A contributor's post is stored for an editor to approve (review-api.ts): 202, pending.
+      if (actor.contributor && request.body.publishAt) throw new ContributorsSubmit();
+      if (actor.contributor) ensureMaySubmit(projection, actor);
+      else ensureMayPublish(projection, actor);
       const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);
       const { body = '', headline } = request.body;
-      const result = await publishPost(projection, { actor: actorOf(changerOf(request)), body, headline, key: keyOf(request), media });
-      return changeReply(reply, result, 201);
+      const post = { actor, body, headline, key: keyOf(request), media };
+      if (actor.contributor) return pendingReply(reply, await submitPost(projection, post));
+      const { publishAt } = request.body;
+      if (publishAt) return scheduledReply(reply, await schedulePost(projection, app.livelog.scheduleHints, { ...post, publishAt: parsePublishAt(publishAt) }));
+      return changeReply(reply, await publishPost(projection, post), 201);
     },
   );
 

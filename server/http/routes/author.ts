@@ -24,6 +24,8 @@ import { Headline, PhotoFields, PostParams, SeqText as Seq, SlugParams } from '.
 import { storePhotos } from '../../media/images.ts';
 import { ensureDescribed } from '../../media/descriptions.ts';
 import { changerOf, guardChanges, wantsJson } from '../plugins/changes.ts';
+import { submitFromPage } from './review.ts';
+import { scheduleFromPage } from './schedule.ts';
 import { changeableStream, readStream } from '../plugins/stream-access.ts';
 
 // What authors do from the page: session cookie plus CSRF token. Without JavaScript a form answers
@@ -40,6 +42,8 @@ const NewPostForm = Form({
   ...PhotoFields,
   /** The author's "This photo is decorative" box: publish with alt="" on purpose. */
   decorative: Type.Optional(Type.Literal('true')),
+  /** "Publish at": empty publishes now; a time stores the post for then (schedule.ts). */
+  publishAt: Type.Optional(Type.String({ maxLength: 40 })),
 });
 // Without `headline` (the page script's in-place edit) the headline stays; an empty one removes it.
 const EditForm = Form({ body: Type.String({ maxLength: MAX_BODY_LENGTH + 1000 }), headline: Type.Optional(Headline), baseSeq: Seq });
@@ -118,7 +122,12 @@ async function authorChangeRoutes(app: FastifyInstance): Promise<void> {
     '/s/:slug/posts',
     { schema: { params: SlugParams, body: NewPostForm }, config: { photos: true } },
     (request, reply) =>
-      authorChange(request, reply, async (projection, actor) => {
+      // A contributor's post waits for an editor instead (review.ts); one with a time waits for it (schedule.ts).
+      changerOf(request).contributor
+        ? submitFromPage(request, reply)
+        : request.body.publishAt?.trim()
+          ? scheduleFromPage(request, reply)
+          : authorChange(request, reply, async (projection, actor) => {
         ensureMayPublish(projection, actor);
         ensureDescribed(request.body.photo, request.body.alt, request.body.decorative === 'true');
         const media = await storePhotos(app.livelog.images, request.body.photo, request.body.alt);

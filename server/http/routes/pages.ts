@@ -10,6 +10,7 @@ import { sessionUser } from '../plugins/sessions.ts';
 import { markRestricted, readStream, type StreamRead, addressWithoutKey } from '../plugins/stream-access.ts';
 import { SeqText, SlugParams } from './schemas.ts';
 import { PAGE_SIZE, type PageRequest, streamPageModel } from './stream-page.ts';
+import { announcedStart, reviewPageModel } from './review-view.ts';
 
 /** How long a page asked for `?at=SEQ` waits for this instance to show that seq. */
 const AT_WAIT_MS = 3000;
@@ -106,7 +107,16 @@ async function sendStreamPage(request: FastifyRequest, reply: FastifyReply, page
   const meta = projection.access.visibility === 'public' ? sharing : { ...sharing, jsonLd: '', noindex: true };
   // The embed snippet's absolute addresses (without it, the page script uses the page's origin).
   const publicUrl = request.server.livelog.config.LIVELOG_PUBLIC_URL;
-  const model = { ...streamPageModel({ ...page, user, csrfToken: user ? reply.generateCsrf() : '' }), meta, publicUrl, signInUnchecked: request.signInUnchecked, signedIn: request.signInUnchecked };
+  const csrfToken = user ? reply.generateCsrf() : '';
+  const model = {
+    ...streamPageModel({ ...page, user, csrfToken }),
+    meta,
+    publicUrl,
+    signInUnchecked: request.signInUnchecked,
+    signedIn: request.signInUnchecked,
+    review: reviewPageModel(projection, user, csrfToken),
+    startsAt: announcedStart(projection),
+  };
   reply.header('cache-control', 'no-store');
   return reply.type('text/html; charset=utf-8').send(renderView('stream', model));
 }

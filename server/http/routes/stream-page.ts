@@ -25,9 +25,10 @@ export interface PageRequest {
   highlight?: string;
 }
 
-/** Only the stream's authors and admins get the composer, End/Reopen and each post's actions. */
+/** Only the stream's authors and admins get the composer, End/Reopen and each post's actions
+ *  (its contributors get a composer that submits for review: review-view.ts). */
 export function mayAct(projection: StreamProjection, user: UserRecord | null): user is UserRecord {
-  return user !== null && !user.disabled && (user.admin || projection.authors.has(user._id));
+  return user !== null && !user.disabled && (user.admin || (projection.authors.has(user._id) && !user.contributor));
 }
 
 /** The key-moments list at the top of the stream page and the embed: each post's permalink and words. */
