@@ -108,7 +108,7 @@ async function servePrimary(config: Config, logger: Logger, opened: OpenedDataba
   // The shared relay (LIVELOG_RELAY=changestream, else as =mongo whatever it says): the primary alone
   // hears the other instances and writes the group's viewer counts in the database, and relays both
   // to its workers over IPC.
-  const relayed = await sharedDoorbell(config, opened.database.db, logger).catch((error: unknown) => cannotStart(error, opened));
+  const relayed = await sharedDoorbell(config, opened.database.db, logger).catch((error: unknown) => cannotStart(error, opened, logger));
   const doorbell = new GroupDoorbellRelay(relayed, workerMessages);
   const presence = new MongoPresence(opened.database.db, randomUUID(), config.LIVELOG_PRESENCE_MS, logger.child({ component: 'presence' }));
   const viewers = new GroupPresence(presence, config.LIVELOG_PRESENCE_MS, (err) => {
@@ -158,15 +158,16 @@ async function open(config: Config, logger: Logger): Promise<OpenedDatabase> {
   }
 }
 
-/** A setting the database cannot honour (LIVELOG_RELAY=changestream on FerretDB): one clear line, then exit. */
-async function cannotStart(error: unknown, opened: OpenedDatabase): Promise<never> {
+/** One clear line for the person starting it (LIVELOG_RELAY=changestream on FerretDB); the log keeps the stack of a bug. */
+async function cannotStart(error: unknown, opened: OpenedDatabase, logger: Logger): Promise<never> {
+  logger.fatal({ err: error }, 'cannot start');
   console.error(`livelog: cannot start: ${(error as Error).message}`);
   await opened.close().catch(() => {});
   process.exit(1);
 }
 
 async function listen(config: Config, logger: Logger, opened: OpenedDatabase, relay?: Pick<AppOptions, 'doorbell' | 'presence'>): Promise<FastifyInstance> {
-  const app = await buildApp({ config, database: opened.database, logger, ...relay }).catch((error: unknown) => cannotStart(error, opened));
+  const app = await buildApp({ config, database: opened.database, logger, ...relay }).catch((error: unknown) => cannotStart(error, opened, logger));
   try {
     await app.listen({ port: config.PORT, host: config.HOST });
   } catch (error) {
@@ -181,10 +182,7 @@ function urlOf(config: Config, port: number): string {
   return `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
 }
 
-/**
- * Runs `close` once, on SIGINT/SIGTERM or when the returned function is called, then exits 0;
- * exits 1 if it takes longer than `forceMs`.
- */
+/** Runs `close` once, on SIGINT/SIGTERM or when the returned function is called; exits 1 past `forceMs`, else 0. */
 function onStop(logger: Logger, forceMs: number, close: () => Promise<void>): (reason: string) => void {
   let stopping = false;
   const stop = async (reason: string) => {
