@@ -196,7 +196,7 @@ test('a worker killed with viewers attached: they reconnect, resume by seq and e
   const during = Array.from({ length: 6 }, (_, i) => publish(`during ${i}`));
   await Promise.all(during);
   await until(async () => (await workerPids()).filter((pid) => pid !== victim).length === 2, 15_000, () => 'a replacement worker');
-  await until(() => server.log().includes('"msg":"replacement worker is serving"'), 5000, () => 'the replacement says it serves');
+  await until(() => server.log().includes('"msg":"replacement worker is serving"'), 20_000, () => 'the replacement says it serves');
   assert.match(server.log(), /"worker":\d+,"pid":\d+,"code":null,"signal":"SIGKILL".*"msg":"worker exited; starting another"/);
   for (let i = 0; i < 3; i++) await publish(`after ${i}`);
 
