@@ -21,8 +21,10 @@ export interface ScheduleHints {
   remove(ids: string[]): Promise<void>;
 }
 
+export const hintIdOf = (stream: string, postId: string, publishAt: Date) => `${stream}:${postId}:${publishAt.getTime()}`;
+
 const hintOf = (stream: string, postId: string, publishAt: Date): ScheduleHint => ({
-  _id: `${stream}:${postId}:${publishAt.getTime()}`,
+  _id: hintIdOf(stream, postId, publishAt),
   stream,
   postId,
   publishAt,
