@@ -104,3 +104,19 @@ test('a refused scheduling or edit stores no hint: a non-author or a full stream
   await assertRefused(log, () => schedulePost(log.projection, hints, { actor: bea, body: 'x', key: 'sched-ended-1', publishAt: later(120_000) }), 'LIVELOG_STREAM_ENDED');
   assert.equal(hints.hints.size, 1, 'only the scheduled post\'s own hint');
 });
+
+test('posts waiting in ended streams do not starve the scheduler: a due post elsewhere is published within a few rounds', async () => {
+  const ended = await streamWithAuthors();
+  const throwaway = new MemoryScheduleHints();
+  for (let i = 0; i < MAX_SCHEDULED_PER_STREAM; i++) await schedulePost(ended.projection, throwaway, { actor: bea, body: `w${i}`, key: `sched-wait-${i}`, publishAt: later(1000) });
+  await setStatus(ended.projection, { actor: bea, status: 'ended', key: 'end-wait-1' });
+  const hints = new MemoryScheduleHints();
+  // Many ended streams' waiting posts, noted before the one that is due.
+  for (let k = 0; k < 5; k++) for (const { post, publishAt } of ended.projection.state.scheduled.list()) await hints.add(`ended-${k}`, post.id, publishAt);
+  const live = await streamWithAuthors();
+  const id = (await schedulePost(live.projection, hints, { actor: bea, body: 'on time', key: 'sched-on-time', publishAt: later(1000) })).record.postId!;
+  const scheduler = new Scheduler({ hints, projection: async (slug) => (slug === 'match' ? live.projection : ended.projection), logger: pino({ level: 'silent' }), pollMs: 1000 });
+  for (let round = 0; round < 5 && !live.projection.post(id); round++) await scheduler.tick(later(2000));
+  assert.ok(live.projection.post(id), 'the due post is published');
+  assert.equal(hints.hints.size, 5 * MAX_SCHEDULED_PER_STREAM, 'the ended streams\' posts still wait for a reopening');
+});
