@@ -81,7 +81,8 @@ export async function editScheduled(
   if (publishAt) {
     // Only for a post the actor may change: a refused edit leaves no hint behind (a hint's id is
     // shared with earlier ones at the same time, so it cannot be taken back after the fact).
-    if (!projection.state.scheduled.get(request.postId)) await projection.refresh();
+    ensureAuthor(projection.state, request.actor);
+    if (!projection.state.scheduled.get(request.postId)) await projection.refresh(); // scheduled on another instance a moment ago
     scheduledToChange(projection.state, request);
     await hints.add(projection.slug, request.postId, publishAt);
   }
