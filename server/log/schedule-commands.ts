@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidPublishAt, LivelogError, NotDue, NotYourPost, ScheduledNotFound, TooManyScheduled } from '../errors.ts';
+import { DatabaseUnavailable, InvalidPublishAt, LivelogError, NotDue, NotYourPost, ScheduledNotFound, TooManyScheduled } from '../errors.ts';
 import { authorRefOf, ensureAuthor, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostText, scopedKey } from './commands.ts';
 import type { StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
@@ -45,8 +45,8 @@ export async function schedulePost(projection: StreamProjection, hints: Schedule
   const id = randomUUID();
   ensureAuthor(projection.state, request.actor);
   // The hint first: a change without one would wait until someone opened its stream. The hint is
-  // this attempt's own (a new id), so a refusal or a replay takes it back: no orphans pile up. A
-  // database error keeps it: the change may have been stored.
+  // this attempt's own (a new id), so a refusal or a replay takes it back: no orphans pile up. An
+  // unknown outcome (the database unavailable) keeps it: the change may have been stored.
   const hint = hintIdOf(projection.slug, id, publishAt);
   await hints.add(projection.slug, id, publishAt);
   const result = await projection
@@ -62,7 +62,7 @@ export async function schedulePost(projection: StreamProjection, hints: Schedule
       },
     })
     .catch(async (error: unknown) => {
-      if (error instanceof LivelogError) await hints.remove([hint]);
+      if (error instanceof LivelogError && !(error instanceof DatabaseUnavailable)) await hints.remove([hint]);
       throw error;
     });
   if (result.replayed) await hints.remove([hint]);
