@@ -202,3 +202,21 @@ test('the admin page says which members of a stream are contributors', async () 
   assert.match(page, /reporter, stringer \(contributor\)|stringer \(contributor\), reporter/);
   assert.match(page, /<td>contributor<\/td>/);
 });
+
+test('an editor whose account is disabled or demoted while the queue is open gets no more submissions on it', async () => {
+  const users = new Users(t.database);
+  await users.add('deskchief', AUTHOR_PASSWORD, true);
+  await users.add('subeditor', AUTHOR_PASSWORD, true);
+  await users.add('keyholder', AUTHOR_PASSWORD, true); // the site keeps an admin
+  const chief = await reviewEvents(bases[0]!, t.slug, (await loggedIn(t.app, 'deskchief', AUTHOR_PASSWORD)).cookieJar());
+  const sub = await reviewEvents(bases[0]!, t.slug, (await loggedIn(t.app, 'subeditor', AUTHOR_PASSWORD)).cookieJar());
+  const witness = await reviewEvents(bases[0]!, t.slug, (await loggedIn(t.app, 'reporter', AUTHOR_PASSWORD)).cookieJar());
+  for (const events of [chief, sub, witness]) await events.waitFor((html) => html.includes('Waiting for review'));
+  await users.change('deskchief', { disabled: true });
+  await users.change('subeditor', roleChange('author'));
+  await submit('Embargoed line-up, not for the sacked');
+  await witness.waitFor((html) => html.includes('Embargoed line-up'));
+  assert.doesNotMatch(chief.latest(), /Embargoed/, 'a disabled account');
+  assert.doesNotMatch(sub.latest(), /Embargoed/, 'an admin demoted to an author who is not the stream\'s');
+  for (const events of [chief, sub, witness]) events.close();
+});

@@ -22,6 +22,9 @@ export interface ReviewView {
   /** Whether the person may still see this (checked on every change of the stream: a removed
    *  member's channel closes). */
   allowed(): boolean;
+  /** Whether the account is still one that may see it, read afresh (disabled, signed out
+   *  everywhere, role changed): asked before each new list, which is what carries new text. */
+  signedIn(): Promise<boolean>;
   /** Moves whenever what `render` shows may have changed. */
   version(): string;
   /** The list's HTML as it stands, and whether there is anything to show. */
@@ -53,12 +56,23 @@ export class ReviewChannels {
     });
     response.write('retry: 3000\n\n');
     let version = '';
+    let checking = false;
     const push = () => {
       if (!view.allowed()) return response.end();
-      if (view.version() === version) return;
-      version = view.version();
-      response.write(`event: queue\ndata: ${JSON.stringify({ ...view.render(), pending: projection.state.submissions.pending().length })}\n\n`);
-      if (response.writableLength > this.options.maxBufferedBytes) response.destroy();
+      if (checking || view.version() === version) return;
+      // One look at the account at a time; a change meanwhile is picked up when it answers.
+      checking = true;
+      view.signedIn().then(
+        (yes) => {
+          checking = false;
+          if (!yes || !view.allowed()) return response.end();
+          if (response.writableEnded || view.version() === version) return;
+          version = view.version();
+          response.write(`event: queue\ndata: ${JSON.stringify({ ...view.render(), pending: projection.state.submissions.pending().length })}\n\n`);
+          if (response.writableLength > this.options.maxBufferedBytes) response.destroy();
+        },
+        () => response.destroy(),
+      );
     };
     const heartbeat = setInterval(() => response.write(': ping\n\n'), this.options.heartbeatMs);
     heartbeat.unref();

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { InvalidPublishAt, NotDue, NotYourPost, ScheduledNotFound, TooManyScheduled } from '../errors.ts';
+import { DatabaseUnavailable, InvalidPublishAt, LivelogError, NotDue, NotYourPost, ScheduledNotFound, TooManyScheduled } from '../errors.ts';
 import { authorRefOf, ensureAuthor, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostText, scopedKey } from './commands.ts';
 import type { StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
 import type { Actor } from './records.ts';
 import type { ScheduledPost } from './scheduled.ts';
-import type { ScheduleHints } from './schedule-hints.ts';
+import { hintIdOf, type ScheduleHints } from './schedule-hints.ts';
 
 // Posts an author schedules for later: each scheduling, edit and cancellation is a change in the
 // log (viewers never see its text), and the publication at its time is one more, keyed by the post
@@ -43,19 +43,30 @@ export async function schedulePost(projection: StreamProjection, hints: Schedule
   const publishAt = checkPublishAt(request.publishAt);
   const text = newPostText(request);
   const id = randomUUID();
-  // The hint first: a change without one would wait until someone opened its stream.
+  ensureAuthor(projection.state, request.actor);
+  // The hint first: a change without one would wait until someone opened its stream. The hint is
+  // this attempt's own (a new id), so a refusal or a replay takes it back: no orphans pile up. An
+  // unknown outcome (the database unavailable) keeps it: the change may have been stored.
+  const hint = hintIdOf(projection.slug, id, publishAt);
   await hints.add(projection.slug, id, publishAt);
-  return projection.append({
-    key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'schedule', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]), publishAt }),
-    decide: (state, seq) => {
-      ensureAuthor(state, request.actor);
-      ensureLive(state);
-      if (state.scheduled.size >= MAX_SCHEDULED_PER_STREAM) throw new TooManyScheduled(MAX_SCHEDULED_PER_STREAM);
-      const post = { ...firstSnapshot(request.actor, seq, text), id };
-      return { type: 'schedule', by: authorRefOf(request.actor), postId: id, post, publishAt };
-    },
-  });
+  const result = await projection
+    .append({
+      key: scopedKey(request),
+      fingerprint: fingerprintOf({ type: 'schedule', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]), publishAt }),
+      decide: (state, seq) => {
+        ensureAuthor(state, request.actor);
+        ensureLive(state);
+        if (state.scheduled.size >= MAX_SCHEDULED_PER_STREAM) throw new TooManyScheduled(MAX_SCHEDULED_PER_STREAM);
+        const post = { ...firstSnapshot(request.actor, seq, text), id };
+        return { type: 'schedule', by: authorRefOf(request.actor), postId: id, post, publishAt };
+      },
+    })
+    .catch(async (error: unknown) => {
+      if (error instanceof LivelogError && !(error instanceof DatabaseUnavailable)) await hints.remove([hint]);
+      throw error;
+    });
+  if (result.replayed) await hints.remove([hint]);
+  return result;
 }
 
 /** Changes a scheduled post's text, headline or time (what is left out stays). */
@@ -67,7 +78,14 @@ export async function editScheduled(
   const publishAt = request.publishAt && checkPublishAt(request.publishAt);
   const body = request.body === undefined ? undefined : cleanBody(request.body);
   const headline = request.headline === undefined ? undefined : (cleanHeadline(request.headline) ?? '');
-  if (publishAt) await hints.add(projection.slug, request.postId, publishAt);
+  if (publishAt) {
+    // Only for a post the actor may change: a refused edit leaves no hint behind (a hint's id is
+    // shared with earlier ones at the same time, so it cannot be taken back after the fact).
+    ensureAuthor(projection.state, request.actor);
+    if (!projection.state.scheduled.get(request.postId)) await projection.refresh(); // scheduled on another instance a moment ago
+    scheduledToChange(projection.state, request);
+    await hints.add(projection.slug, request.postId, publishAt);
+  }
   return projection.append({
     key: scopedKey(request),
     fingerprint: fingerprintOf({ type: 'schedule', by: request.actor.id, postId: request.postId, body, headline, publishAt }),

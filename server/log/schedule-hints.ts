@@ -16,13 +16,15 @@ export interface ScheduleHint {
 
 export interface ScheduleHints {
   add(stream: string, postId: string, publishAt: Date): Promise<void>;
-  /** Hints whose time has come, at most `limit`. */
-  due(now: Date, limit: number): Promise<ScheduleHint[]>;
+  /** Hints whose time has come, at most `limit`, in `_id` order from after `after`. */
+  due(now: Date, limit: number, after?: string): Promise<ScheduleHint[]>;
   remove(ids: string[]): Promise<void>;
 }
 
+export const hintIdOf = (stream: string, postId: string, publishAt: Date) => `${stream}:${postId}:${publishAt.getTime()}`;
+
 const hintOf = (stream: string, postId: string, publishAt: Date): ScheduleHint => ({
-  _id: `${stream}:${postId}:${publishAt.getTime()}`,
+  _id: hintIdOf(stream, postId, publishAt),
   stream,
   postId,
   publishAt,
@@ -43,9 +45,10 @@ export class MongoScheduleHints implements ScheduleHints {
     }
   }
 
-  due(now: Date, limit: number): Promise<ScheduleHint[]> {
+  due(now: Date, limit: number, after?: string): Promise<ScheduleHint[]> {
     // A small collection (bounded per stream): FerretDB reads it whole either way.
-    return this.hints.find({ publishAt: { $lte: now } }).limit(limit).toArray();
+    const filter = after === undefined ? { publishAt: { $lte: now } } : { publishAt: { $lte: now }, _id: { $gt: after } };
+    return this.hints.find(filter).sort({ _id: 1 }).limit(limit).toArray();
   }
 
   async remove(ids: string[]): Promise<void> {
@@ -62,8 +65,11 @@ export class MemoryScheduleHints implements ScheduleHints {
     this.hints.set(hint._id, hint);
   }
 
-  async due(now: Date, limit: number): Promise<ScheduleHint[]> {
-    return [...this.hints.values()].filter((h) => h.publishAt.getTime() <= now.getTime()).slice(0, limit);
+  async due(now: Date, limit: number, after?: string): Promise<ScheduleHint[]> {
+    return [...this.hints.values()]
+      .filter((h) => h.publishAt.getTime() <= now.getTime() && (after === undefined || h._id > after))
+      .sort((a, b) => (a._id < b._id ? -1 : 1))
+      .slice(0, limit);
   }
 
   async remove(ids: string[]): Promise<void> {

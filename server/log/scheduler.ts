@@ -22,6 +22,9 @@ export interface SchedulerOptions {
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<number> | undefined;
+  /** Where the next round reads on: hints that must keep waiting (an ended stream's) would
+   *  otherwise fill every round and starve the posts due behind them. */
+  private after: string | undefined;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -48,7 +51,9 @@ export class Scheduler {
 
   private async publishDue(now: Date): Promise<number> {
     const byStream = new Map<string, ScheduleHint[]>();
-    for (const hint of await this.options.hints.due(now, HINTS_PER_ROUND)) byStream.set(hint.stream, [...(byStream.get(hint.stream) ?? []), hint]);
+    const due = await this.options.hints.due(now, HINTS_PER_ROUND, this.after);
+    this.after = due.length < HINTS_PER_ROUND ? undefined : due.at(-1)?._id;
+    for (const hint of due) byStream.set(hint.stream, [...(byStream.get(hint.stream) ?? []), hint]);
     let published = 0;
     for (const [slug, hints] of byStream) {
       const projection = await this.options.projection(slug);

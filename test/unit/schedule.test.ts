@@ -5,7 +5,7 @@ import { setStatus } from '../../server/log/commands.ts';
 import { announceStart, cancelScheduled, editScheduled, MAX_SCHEDULED_PER_STREAM, publishScheduled, schedulePost } from '../../server/log/schedule-commands.ts';
 import { MemoryScheduleHints } from '../../server/log/schedule-hints.ts';
 import { Scheduler } from '../../server/log/scheduler.ts';
-import { assertRefused, bea, cai, streamWithAuthors } from '../fixtures/command-log.ts';
+import { assertRefused, bea, cai, dan, streamWithAuthors } from '../fixtures/command-log.ts';
 
 // Scheduled posts: the rules, that one folds into no public state before its time, and that the
 // scheduler publishes each once and forgets hints that no longer match.
@@ -87,4 +87,36 @@ test('a stream announces its start; the announcement is a change readers see not
   await assert.rejects(announceStart(log.projection, { actor: bea, key: 'announce-key-2', startsAt: later(-1000) }), { code: 'LIVELOG_INVALID_PUBLISH_AT' });
   await announceStart(log.projection, { actor: bea, key: 'announce-key-3', startsAt: null });
   assert.equal(log.projection.state.startsAt, undefined);
+});
+
+test('a refused scheduling or edit stores no hint: a non-author or a full stream cannot grow the hint collection', async () => {
+  const log = await streamWithAuthors();
+  const hints = new MemoryScheduleHints();
+  const id = (await schedulePost(log.projection, hints, { actor: bea, body: 'Tonight', key: 'sched-hint-1', publishAt: later(60_000) })).record.postId!;
+  assert.equal(hints.hints.size, 1);
+  for (let i = 0; i < 5; i++) {
+    await assertRefused(log, () => editScheduled(log.projection, hints, { actor: dan, key: `dan-edit-${i}`, postId: id, publishAt: later(120_000 + i) }), 'LIVELOG_NOT_AN_AUTHOR');
+    await assertRefused(log, () => editScheduled(log.projection, hints, { actor: cai, key: `cai-edit-${i}`, postId: id, publishAt: later(120_000 + i) }), 'LIVELOG_NOT_YOUR_POST');
+    await assertRefused(log, () => editScheduled(log.projection, hints, { actor: bea, key: `bea-none-${i}`, postId: `missing-${i}`, publishAt: later(120_000 + i) }), 'LIVELOG_SCHEDULED_NOT_FOUND');
+    await assertRefused(log, () => schedulePost(log.projection, hints, { actor: dan, body: 'x', key: `dan-sched-${i}`, publishAt: later(120_000 + i) }), 'LIVELOG_NOT_AN_AUTHOR');
+  }
+  await setStatus(log.projection, { actor: bea, status: 'ended', key: 'end-hints-1' });
+  await assertRefused(log, () => schedulePost(log.projection, hints, { actor: bea, body: 'x', key: 'sched-ended-1', publishAt: later(120_000) }), 'LIVELOG_STREAM_ENDED');
+  assert.equal(hints.hints.size, 1, 'only the scheduled post\'s own hint');
+});
+
+test('posts waiting in ended streams do not starve the scheduler: a due post elsewhere is published within a few rounds', async () => {
+  const ended = await streamWithAuthors();
+  const throwaway = new MemoryScheduleHints();
+  for (let i = 0; i < MAX_SCHEDULED_PER_STREAM; i++) await schedulePost(ended.projection, throwaway, { actor: bea, body: `w${i}`, key: `sched-wait-${i}`, publishAt: later(1000) });
+  await setStatus(ended.projection, { actor: bea, status: 'ended', key: 'end-wait-1' });
+  const hints = new MemoryScheduleHints();
+  // Many ended streams' waiting posts, noted before the one that is due.
+  for (let k = 0; k < 5; k++) for (const { post, publishAt } of ended.projection.state.scheduled.list()) await hints.add(`ended-${k}`, post.id, publishAt);
+  const live = await streamWithAuthors();
+  const id = (await schedulePost(live.projection, hints, { actor: bea, body: 'on time', key: 'sched-on-time', publishAt: later(1000) })).record.postId!;
+  const scheduler = new Scheduler({ hints, projection: async (slug) => (slug === 'match' ? live.projection : ended.projection), logger: pino({ level: 'silent' }), pollMs: 1000 });
+  for (let round = 0; round < 5 && !live.projection.post(id); round++) await scheduler.tick(later(2000));
+  assert.ok(live.projection.post(id), 'the due post is published');
+  assert.equal(hints.hints.size, 5 * MAX_SCHEDULED_PER_STREAM, 'the ended streams\' posts still wait for a reopening');
 });

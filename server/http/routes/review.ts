@@ -91,6 +91,10 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (reply.raw.destroyed || request.raw.socket.destroyed) return;
     channels.attach(projection, reply.raw, user._id, {
       allowed: () => reviewAudience(projection, user)?.kind === audience.kind,
+      signedIn: async () => {
+        const now = await request.server.livelog.users.byId(user._id);
+        return !!now && (now.sessionEpoch ?? 0) === (user.sessionEpoch ?? 0) && reviewAudience(projection, now)?.kind === audience.kind;
+      },
       version: () => reviewVersion(projection, audience),
       render: () => ({ html: reviewHtml(projection, audience), shown: reviewShown(projection, audience) }),
     });
