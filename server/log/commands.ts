@@ -14,7 +14,7 @@ import {
 import type { PostVersion, StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
-import type { Actor, AuthorRef, MediaRef, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
+import type { Actor, AuthorRef, ChangeType, MediaRef, PostOrder, PostSnapshot, StreamStatus } from './records.ts';
 
 // What authors do to a stream, each as one change appended to its log. Every rule is checked in
 // `decide`, against the state the change will follow: after a conflict with another instance it is
@@ -89,7 +89,7 @@ export async function publishPost(projection: StreamProjection, request: NewPost
   const text = newPostText(request);
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'post', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]) }),
+    fingerprint: newPostFingerprint('post', request, text),
     decide: (state, seq) => {
       ensureAuthor(state, request.actor);
       ensureLive(state);
@@ -97,6 +97,11 @@ export async function publishPost(projection: StreamProjection, request: NewPost
       return { type: 'post', by: authorRefOf(request.actor), postId: post.id, post };
     },
   });
+}
+
+/** What a new post's request asked (to tell a retry from a reused key): published, submitted or scheduled alike. */
+export function newPostFingerprint(type: ChangeType, request: NewPost, text: ReturnType<typeof newPostText>, extra: object = {}): string {
+  return fingerprintOf({ type, by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]), ...extra });
 }
 
 /** A new post's text, checked: a photo can carry the whole message, so text is optional then. */

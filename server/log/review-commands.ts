@@ -1,5 +1,5 @@
 import { AlreadyReviewed, InvalidReason, NotAContributor, NotAnEditor, SubmissionNotFound, TooManyPending } from '../errors.ts';
-import { authorRefOf, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostText, scopedKey } from './commands.ts';
+import { authorRefOf, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostFingerprint, newPostText, scopedKey } from './commands.ts';
 import type { StreamFold } from './fold.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
 import type { Actor } from './records.ts';
@@ -63,7 +63,7 @@ export async function submitPost(projection: StreamProjection, request: NewPost)
   const text = newPostText(request);
   return projection.append({
     key: scopedKey(request),
-    fingerprint: fingerprintOf({ type: 'submit', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]) }),
+    fingerprint: newPostFingerprint('submit', request, text),
     decide: (state, seq) => {
       ensureContributor(state, request.actor);
       ensureLive(state);

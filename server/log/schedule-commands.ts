@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseUnavailable, InvalidPublishAt, LivelogError, NotDue, NotYourPost, ScheduledNotFound, TooManyScheduled } from '../errors.ts';
-import { authorRefOf, ensureAuthor, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostText, scopedKey } from './commands.ts';
+import { authorRefOf, ensureAuthor, ensureLive, fingerprintOf, firstSnapshot, type NewPost, newPostFingerprint, newPostText, scopedKey } from './commands.ts';
 import type { StreamFold } from './fold.ts';
 import { cleanBody, cleanHeadline, withHeadline } from './post-text.ts';
 import type { AppendResult, StreamProjection } from './projection.ts';
@@ -52,7 +52,7 @@ export async function schedulePost(projection: StreamProjection, hints: Schedule
   const result = await projection
     .append({
       key: scopedKey(request),
-      fingerprint: fingerprintOf({ type: 'schedule', by: request.actor.id, ...text, media: text.media.map((m) => [m.id, m.alt]), publishAt }),
+      fingerprint: newPostFingerprint('schedule', request, text, { publishAt }),
       decide: (state, seq) => {
         ensureAuthor(state, request.actor);
         ensureLive(state);
