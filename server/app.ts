@@ -169,6 +169,9 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     logger: logger.child({ component: 'scheduler' }),
     pollMs: SCHEDULER_POLL_MS,
   });
+  const users = new Users(database);
+  const tokens = new Tokens(database, config.LIVELOG_TOKEN_TRUST_MS);
+  users.onChange((userId) => tokens.forgetUser(userId));
   app.decorate('livelog', {
     config,
     trustProxy,
@@ -180,8 +183,8 @@ export async function buildApp({ config, database, logger, doorbell: givenDoorbe
     scheduleHints,
     hub,
     admission: new ViewerAdmission(config.LIVELOG_MAX_VIEWERS ?? defaultMaxViewers(), config.LIVELOG_MAX_VIEWERS_PER_ADDRESS),
-    users: new Users(database),
-    tokens: new Tokens(database),
+    users,
+    tokens,
     images,
   } satisfies Livelog);
 

@@ -116,6 +116,13 @@ export const ConfigSchema = Type.Object({
     default: 5000,
     description: 'how often viewer counts are reported and summed',
   }),
+  LIVELOG_TOKEN_TRUST_MS: Type.Integer({
+    minimum: 0,
+    maximum: 60_000,
+    default: 5000,
+    description:
+      'how long a process trusts an API token it has checked (saves two database reads per call); a token revoked or a user disabled elsewhere (another instance or worker, the command line) stops working here within this time, and at once where it happened. 0: checked on every call',
+  }),
   LIVELOG_HEARTBEAT_MS: Type.Integer({
     minimum: 50,
     maximum: 120_000,

@@ -3,6 +3,7 @@ import type { Collection } from 'mongodb';
 import type { Database } from '../db/database.ts';
 import { InvalidTokenId, TokenNotFound } from '../errors.ts';
 import type { TokenRecord, UserRecord } from './types.ts';
+import { TokenCache } from './token-cache.ts';
 import { usersOf } from './users.ts';
 
 const PREFIX = 'livelog_';
@@ -32,10 +33,13 @@ export interface TokenListing {
 export class Tokens {
   private readonly tokens: Collection<TokenRecord>;
   private readonly users: Collection<UserRecord>;
+  private readonly trusted: TokenCache<TokenUse>;
 
-  constructor(database: Database) {
+  /** `trustMs`: how long a checked token is believed without asking again (see TokenCache). */
+  constructor(database: Database, trustMs = 0) {
     this.tokens = database.collection<TokenRecord>('tokens');
     this.users = usersOf(database);
+    this.trusted = new TokenCache(trustMs);
   }
 
   /** Makes a new 256-bit token for a user, optionally for one stream only. Returned once, never stored. */
@@ -51,16 +55,32 @@ export class Tokens {
    *  its user is disabled. */
   async use(token: string): Promise<TokenUse | null> {
     if (!token.startsWith(PREFIX) || token.length > 100) return null;
-    const record = await this.tokens.findOne({ _id: hashToken(token) });
-    if (!record) return null;
-    const user = await this.users.findOne({ _id: record.userId });
-    if (!user || user.disabled) return null;
+    const id = hashToken(token);
+    const use = this.trusted.get(id) ?? (await this.lookUp(id));
+    if (!use) return null;
+    const { token: record } = use;
     const now = new Date();
     if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+      record.lastUsedAt = now;
       // Best effort and off the request's path: a lost update only makes "last used" older.
       this.tokens.updateOne({ _id: record._id }, { $set: { lastUsedAt: now } }).catch(() => {});
     }
-    return { user, token: record };
+    return use;
+  }
+
+  private async lookUp(id: string): Promise<TokenUse | null> {
+    const record = await this.tokens.findOne({ _id: id });
+    if (!record) return null;
+    const user = await this.users.findOne({ _id: record.userId });
+    if (!user || user.disabled) return null;
+    const use = { user, token: record };
+    this.trusted.set(id, user._id, use);
+    return use;
+  }
+
+  /** A user was disabled, enabled or given another role here: their tokens are checked afresh. */
+  forgetUser(userId: string): void {
+    this.trusted.forgetUser(userId);
   }
 
   async list(): Promise<TokenListing[]> {
@@ -85,5 +105,6 @@ export class Tokens {
     const [only] = matches;
     if (!only || matches.length !== 1) throw new TokenNotFound(id);
     await this.tokens.deleteOne({ _id: only._id });
+    this.trusted.forgetToken(only._id);
   }
 }

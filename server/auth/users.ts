@@ -21,6 +21,7 @@ export const roleOf = (user: Pick<UserRecord, 'admin' | 'contributor'>): Role =>
 /** The `users` collection: its one reader and writer. */
 export class Users {
   private readonly users: Collection<UserRecord>;
+  private readonly changeListeners: ((userId: string) => void)[] = [];
 
   constructor(
     private readonly database: Database,
@@ -84,6 +85,7 @@ export class Users {
     const losesAdmin = isEnabledAdmin(user) && (disabling || ('admin' in change && !change.admin));
     if (losesAdmin && (await this.enabledAdmins()) <= 1) throw new LastAdmin(name);
     await this.users.updateOne({ _id: user._id }, disabling ? { $set: change, $inc: { sessionEpoch: 1 } } : { $set: change });
+    for (const listener of this.changeListeners) listener(user._id);
     // FerretDB has no transactions: two admins demoting each other at once could both pass the
     // check above. Counting again afterwards and undoing leaves at least one admin standing.
     if (losesAdmin && (await this.enabledAdmins()) === 0) {
@@ -91,6 +93,11 @@ export class Users {
       throw new LastAdmin(name);
     }
     return { ...user, ...change };
+  }
+
+  /** Called with a user's id once this process has disabled, enabled or re-roled them. */
+  onChange(listener: (userId: string) => void): void {
+    this.changeListeners.push(listener);
   }
 
   byId(id: string): Promise<UserRecord | null> {
