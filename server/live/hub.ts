@@ -224,8 +224,11 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
           continue;
         }
         viewer.alive = false;
-        viewer.transport.probe();
-        this.deliver(viewer, PING);
+        // Both in one write: a heartbeat to 10,000 viewers is 10,000 system calls, not 20,000.
+        viewer.transport.batch(() => {
+          viewer.transport.probe();
+          this.deliver(viewer, PING);
+        });
       }
     }
   }

@@ -33,6 +33,22 @@ export class InboundBudget {
   }
 }
 
+const PROBE_BYTES = 8;
+let probePool = Buffer.alloc(0);
+let probeOffset = 0;
+
+/** 8 unpredictable bytes for a probe, cut from a pool: one call for the randomness of 1,024 probes
+ *  rather than one per viewer per heartbeat. A spent pool is replaced, never refilled, so a
+ *  payload still awaited is never overwritten. */
+function probePayload(): Buffer {
+  if (probeOffset + PROBE_BYTES > probePool.length) {
+    probePool = randomBytes(PROBE_BYTES * 1024);
+    probeOffset = 0;
+  }
+  probeOffset += PROBE_BYTES;
+  return probePool.subarray(probeOffset - PROBE_BYTES, probeOffset);
+}
+
 /**
  * A viewer on a websocket. Liveness: protocol-level ping/pong (the browser answers by itself), and
  * only a pong that echoes the random payload of our latest ping counts. The ping sits behind every
@@ -81,7 +97,7 @@ export function websocketTransport(socket: WebSocket, tcp: Socket, budget = new 
     deliveredBytes: () => tcp.bytesWritten - tcp.writableLength,
     probe: () => {
       if (socket.readyState !== socket.OPEN) return;
-      expected = randomBytes(8);
+      expected = probePayload();
       socket.ping(expected);
     },
     onAlive: (callback) => (aliveCallback = callback),

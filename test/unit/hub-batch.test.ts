@@ -40,7 +40,7 @@ const feed: LiveFeed<Stream, Change> = {
   },
 };
 
-/** Records the seqs of every write: frames sent inside one batch make one write. */
+/** Records the seqs of every write (a probe as -1): frames sent inside one batch make one write. */
 function transport(): ViewerTransport & { writes: number[][] } {
   let batch: number[] | undefined;
   const writes: number[][] = [];
@@ -56,7 +56,7 @@ function transport(): ViewerTransport & { writes: number[][] } {
     },
     bufferedBytes: () => 0,
     deliveredBytes: () => 0,
-    probe() {},
+    probe: () => (batch ? batch.push(-1) : writes.push([-1])),
     onAlive() {},
     onClose() {},
     close() {},
@@ -73,6 +73,19 @@ test('changes handed over together reach each viewer in one write, in order and 
     stream.handOver(3);
     stream.handOver(1);
     for (const viewer of viewers) assert.deepEqual(viewer.writes, [[0], [1, 2, 3], [4]], 'hello and its empty replay, three changes in one write, then one');
+  } finally {
+    hub.close();
+  }
+});
+
+test('a heartbeat probes and pings each viewer in one write', () => {
+  const hub = new LiveHub(pino({ level: 'silent' }), { heartbeatMs: 60_000, maxBufferedBytes: 1_000_000, stallMs: 60_000 }, feed);
+  try {
+    const stream = new Stream();
+    const viewers = [transport(), transport()];
+    for (const viewer of viewers) hub.attach(stream, viewer, 0);
+    hub.beat();
+    for (const viewer of viewers) assert.deepEqual(viewer.writes, [[0], [-1, 0]], 'hello, then the probe and the ping frame together');
   } finally {
     hub.close();
   }

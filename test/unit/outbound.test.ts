@@ -77,6 +77,34 @@ test('viewers receive the shared bytes as the messages a normal send gives, in o
   }
 });
 
+test('a probe and a frame in one batch leave in one write to the connection, and the probe is answered', async () => {
+  const { socket, tcp, client, received, until, close } = await pair();
+  try {
+    const transport = websocketTransport(socket, tcp);
+    let alive = false;
+    transport.onAlive(() => (alive = true));
+    const writes: number[] = [];
+    for (const method of ['_write', '_writev'] as const) {
+      const original = tcp[method] as (...args: unknown[]) => unknown;
+      tcp[method] = ((...args: unknown[]) => {
+        writes.push(method === '_writev' ? (args[0] as unknown[]).length : 1);
+        return original.apply(tcp, args);
+      }) as never;
+    }
+    transport.batch(() => {
+      transport.probe();
+      transport.send(new OutboundFrame('{"t":"ping"}'));
+    });
+    await until(1);
+    while (!alive) await new Promise((r) => setTimeout(r, 5)); // the client's automatic pong
+    assert.deepEqual(writes, [3], 'one writev: the ping frame (header and payload) and the text frame');
+    assert.deepEqual(received, ['{"t":"ping"}']);
+    assert.equal(client.readyState, WebSocket.OPEN);
+  } finally {
+    close();
+  }
+});
+
 test('a frame waits behind data ws still holds (a message being compressed) instead of overtaking it', async () => {
   const { socket, tcp, received, until, close } = await pair({ perMessageDeflate: { threshold: 0 } });
   try {
