@@ -7,7 +7,12 @@ import { TokenCache } from '../../server/auth/token-cache.ts';
 
 function clock() {
   let now = 1_000;
-  return { now: () => now, pass: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    pass(ms: number) {
+      now += ms;
+    },
+  };
 }
 
 test('a token is trusted for trustMs, then checked again', () => {
