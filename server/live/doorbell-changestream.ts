@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Doorbell } from './doorbell.ts';
+import { DoorbellHealth } from './doorbell-health.ts';
 import { countDbError } from '../metrics/metrics.ts';
 
 // LIVELOG_RELAY=changestream: on a MongoDB replica set, every instance watches the `changes`
@@ -72,9 +73,7 @@ export class ChangeStreamDoorbell implements Doorbell {
   private watching: Promise<void> | undefined;
   private token: unknown;
   private answeredAt: number | undefined;
-  private healthy = false;
-  private onHealth: (healthy: boolean) => void = () => {};
-  private watchdog: NodeJS.Timeout | undefined;
+  private readonly health: DoorbellHealth;
   private readonly staleMs: number;
   private readonly retryMs: number;
 
@@ -85,6 +84,11 @@ export class ChangeStreamDoorbell implements Doorbell {
   ) {
     this.staleMs = options.staleMs ?? 5000;
     this.retryMs = options.retryMs ?? 100;
+    this.health = new DoorbellHealth(
+      () => this.running && this.answeredAt !== undefined && Date.now() - this.answeredAt <= this.staleMs,
+      logger,
+      'change stream',
+    );
   }
 
   /** Nothing to send: the append's own insert is what every instance's stream sees. */
@@ -92,26 +96,16 @@ export class ChangeStreamDoorbell implements Doorbell {
 
   start(onRing: (stream: string, seq: number) => void, onHealth?: (healthy: boolean) => void): void {
     this.running = true;
-    if (onHealth) this.onHealth = onHealth;
-    this.watchdog = setInterval(() => this.checkHealth(), Math.min(this.staleMs / 4, 500));
-    this.watchdog.unref();
+    this.health.start(this.staleMs, onHealth);
     this.watching = this.follow(onRing);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.watchdog);
+    this.health.stop();
     await this.feed?.close().catch(() => {});
     await this.watching;
-    this.checkHealth();
-  }
-
-  private checkHealth(): void {
-    const healthy = this.running && this.answeredAt !== undefined && Date.now() - this.answeredAt <= this.staleMs;
-    if (healthy === this.healthy) return;
-    this.healthy = healthy;
-    this.logger.debug({ healthy }, 'change stream health changed');
-    this.onHealth(healthy);
+    this.health.check();
   }
 
   private async follow(onRing: (stream: string, seq: number) => void): Promise<void> {
@@ -125,7 +119,7 @@ export class ChangeStreamDoorbell implements Doorbell {
           const event = await feed.tryNext();
           this.answeredAt = Date.now();
           this.token = feed.resumeToken ?? this.token;
-          this.checkHealth();
+          this.health.check();
           pause = this.retryMs;
           if (event) {
             const { stream, seq } = event.fullDocument ?? {};
@@ -138,7 +132,7 @@ export class ChangeStreamDoorbell implements Doorbell {
         if (!this.running) break;
         countDbError('doorbell');
         this.answeredAt = undefined;
-        this.checkHealth();
+        this.health.check();
         if (TOKEN_LOST.has((error as { code?: number }).code ?? 0)) {
           // The stretch since the token is unknown: the catch-up loop, fast while we are unhealthy, finds it.
           this.token = undefined;

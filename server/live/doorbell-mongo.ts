@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoServerError, type Db, type Collection, type FindCursor } from 'mongodb';
 import type { Logger } from 'pino';
 import type { Doorbell } from './doorbell.ts';
+import { DoorbellHealth } from './doorbell-health.ts';
 import { countDbError } from '../metrics/metrics.ts';
 
 /** One ring in the capped collection; `from` lets an instance skip its own. */
@@ -57,9 +58,7 @@ export class MongoDoorbell implements Doorbell {
   /** Send times of own rings not yet seen in the tail, oldest first. */
   private unechoed: number[] = [];
   private ringFailedAt = Number.NEGATIVE_INFINITY;
-  private healthy = false;
-  private onHealth: (healthy: boolean) => void = () => {};
-  private watchdog: NodeJS.Timeout | undefined;
+  private readonly health: DoorbellHealth;
   /** Whether the server waits for new rings cheaply (MongoDB) or is better polled (FerretDB). */
   private awaitsCheaply: Promise<boolean> | undefined;
 
@@ -71,6 +70,7 @@ export class MongoDoorbell implements Doorbell {
     this.rings = db.collection<Ring>('doorbell');
     this.pollMs = options.pollMs ?? 150;
     this.staleMs = Math.max(2500, 10 * this.pollMs); // an awaitData read answers within a second
+    this.health = new DoorbellHealth(() => this.running && this.isHealthy(Date.now()), logger, 'doorbell');
   }
 
   ring(stream: string, seq: number): void {
@@ -80,23 +80,20 @@ export class MongoDoorbell implements Doorbell {
       countDbError('doorbell');
       this.ringFailedAt = Date.now();
       this.unechoed = this.unechoed.filter((sent) => sent !== at.getTime()); // it will never come back
-      this.checkHealth();
+      this.health.check();
       this.logger.debug({ err: error }, 'doorbell not rung (catch-up will deliver)');
     });
   }
 
   start(onRing: (stream: string, seq: number) => void, onHealth?: (healthy: boolean) => void): void {
     this.running = true;
-    if (onHealth) this.onHealth = onHealth;
-    // A tail that hangs reports nothing: the clock notices instead.
-    this.watchdog = setInterval(() => this.checkHealth(), Math.min(this.staleMs / 4, 500));
-    this.watchdog.unref();
+    this.health.start(this.staleMs, onHealth);
     this.tailing = this.tail(onRing);
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearInterval(this.watchdog);
+    this.health.stop();
     await this.cursor?.close().catch(() => {});
     await this.tailing;
   }
@@ -106,14 +103,6 @@ export class MongoDoorbell implements Doorbell {
     if (now - this.ringFailedAt < this.staleMs) return false;
     const oldest = this.unechoed[0];
     return oldest === undefined || now - oldest < this.staleMs;
-  }
-
-  private checkHealth(): void {
-    const healthy = this.running && this.isHealthy(Date.now());
-    if (healthy === this.healthy) return;
-    this.healthy = healthy;
-    this.logger.debug({ healthy }, 'doorbell health changed');
-    this.onHealth(healthy);
   }
 
   /** One ring read from the tail. */
@@ -172,12 +161,12 @@ export class MongoDoorbell implements Doorbell {
             continue;
           }
           if (cursor.closed) throw new Error('the tailable cursor was closed');
-          this.checkHealth();
+          this.health.check();
           if (!awaitData) await sleep(this.pollMs);
         }
       } catch (error) {
         this.answeredAt = undefined;
-        this.checkHealth();
+        this.health.check();
         if (!this.running) break;
         // Capped cleanup removed our place, or the database went away: reopen after a pause.
         this.logger.debug({ err: error }, 'doorbell cursor closed; reopening');
