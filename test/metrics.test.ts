@@ -12,7 +12,7 @@ import { publishPost } from '../server/log/commands.ts';
 // posts, an edit, a delete, a resume, a change from another process, a refused viewer), then the
 // metrics port scraped and its numbers checked against what happened.
 
-const METRICS_PORT = 3411;
+const METRICS_PORT = Number(process.env.LIVELOG_TEST_METRICS_PORT ?? 3411);
 const logger = pino({ level: 'silent' });
 
 let t: TestApp;
