@@ -1,4 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -58,7 +60,8 @@ export function renderSite(shipped: string, dir: string, ports: NginxPorts): str
 }
 
 /** What Debian's nginx.conf gives every site, with this test's paths. Its `gzip on` is kept: the
- *  site must turn it off itself. */
+ *  site must turn it off itself; with the `gzip_types` line many admins uncomment, so that a site
+ *  that left it on would show on Livelog's small JSON answers, which Livelog leaves plain. */
 function mainConfig(dir: string): string {
   const temp = (name: string) => `${name}_temp_path ${path.join(dir, 'temp', name)};`;
   return [
@@ -72,6 +75,7 @@ function mainConfig(dir: string): string {
     'http {',
     `  ${temp('client_body')} ${temp('proxy')} ${temp('fastcgi')} ${temp('uwsgi')} ${temp('scgi')}`,
     '  gzip on;',
+    '  gzip_types text/plain text/css application/json application/javascript text/xml application/xml;',
     `  include ${path.join(dir, 'livelog.conf')};`,
     '}',
     '',
@@ -129,5 +133,19 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
+  });
+}
+
+/** One GET over HTTP/1.1 to a self-signed https `url`, the body as sent (not decoded). */
+export function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { headers, rejectUnauthorized: false, agent: false }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+        response.on('error', reject);
+      })
+      .on('error', reject);
   });
 }

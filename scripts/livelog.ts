@@ -35,7 +35,7 @@ ${ACCESS_USAGE}
   npm run livelog -- stream add-author SLUG NAME
   npm run livelog -- stream remove-author SLUG NAME
   npm run livelog -- post purge SLUG POST_ID   (removes a post's old versions, or all once deleted, and unused photos)
-  npm run livelog -- backup DIR   (streams, posts, users, tokens and photos, into a new folder)
+  npm run livelog -- backup DIR   (streams, posts, users, tokens, photos and scheduled posts, into a new folder)
   npm run livelog -- restore DIR [--force]   (into an empty database; --force drops Livelog's collections first)`;
 
 const { values, positionals } = (() => {

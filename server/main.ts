@@ -9,7 +9,7 @@ import { type AppOptions, buildApp, sharedDoorbell } from './app.ts';
 import { GroupDoorbellRelay, workerDoorbell } from './live/doorbell-group.ts';
 import { MongoPresence } from './live/presence-mongo.ts';
 import { GroupPresence, workerPresence } from './live/presence-group.ts';
-import { countDbError } from './metrics/metrics.ts';
+import { countDbError, enableMetrics } from './metrics/metrics.ts';
 import type { Database } from './db/database.ts';
 import { Users } from './auth/users.ts';
 import { MongoChangeStore } from './log/mongo-store.ts';
@@ -105,6 +105,8 @@ async function serveWorker(config: Config, logger: Logger): Promise<void> {
 
 /** The primary of a group: the database and the banner once, the workers, and the drain. */
 async function servePrimary(config: Config, logger: Logger, opened: OpenedDatabase, count: number): Promise<void> {
+  // The primary's own metrics (the shared relay's database errors) are in the group's scrape.
+  if (config.LIVELOG_METRICS_PORT !== undefined) enableMetrics();
   // The shared relay (LIVELOG_RELAY=changestream, else as =mongo whatever it says): the primary alone
   // hears the other instances and writes the group's viewer counts in the database, and relays both
   // to its workers over IPC.

@@ -66,7 +66,22 @@ after(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; a tampered file or a non-empty database is refused', async () => {
+async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const deadline = Date.now() + ms; !(await check()); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+  }
+}
+
+/** A copy of `dump` as a backup written before `schedule` was in one: without its file and manifest entry. */
+async function withoutSchedule(dump: string, copy: string) {
+  await run('cp', ['-r', dump, copy]);
+  await rm(path.join(copy, 'schedule.ejson'));
+  const manifest = JSON.parse(await readFile(path.join(copy, 'manifest.json'), 'utf8'));
+  manifest.collections = manifest.collections.filter((entry: { collection: string }) => entry.collection !== 'schedule');
+  await writeFile(path.join(copy, 'manifest.json'), JSON.stringify(manifest));
+}
+
+test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords, a scheduled post still published; a tampered file or a non-empty database is refused', async () => {
   const base = await listen(t.app);
   const stream = `/api/streams/${t.slug}/posts`;
   const first = await api(base, 'POST', stream, t.token, { body: 'Doors open, **7pm** \u2028 "quoted" & <b>' });
@@ -85,6 +100,9 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   const before = await allPosts(base);
   const photoUrl = before.posts.flatMap((p) => p.media ?? [])[0]!.url;
   const photo = Buffer.from(await (await fetch(`${base}${photoUrl}`)).arrayBuffer());
+  // Due after this server has closed and before the restored one starts: only the restored
+  // server's scheduler can publish it, and it finds the post only through its hint.
+  const scheduled = await api(base, 'POST', stream, t.token, { body: 'Embargoed results', publishAt: new Date(Date.now() + 2000).toISOString() });
   await t.app.close();
 
   const dump = path.join(folder, 'dump');
@@ -92,8 +110,8 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   assert.equal(made.code, 0, made.stderr);
   assert.match(made.stderr, /livelog: using MONGODB_URL/);
   assert.match(made.stderr, /backup: changes: \d+ written/);
-  assert.match(made.stdout, /backup written to .*: 2 users, 2 tokens, 1 streams, 1 media, \d+ changes/);
-  assert.deepEqual((await readdir(dump)).sort(), ['changes.ejson', 'manifest.json', 'media.ejson', 'streams.ejson', 'tokens.ejson', 'users.ejson']);
+  assert.match(made.stdout, /backup written to .*: 2 users, 2 tokens, 1 streams, 1 media, \d+ changes, 1 schedule/);
+  assert.deepEqual((await readdir(dump)).sort(), ['changes.ejson', 'manifest.json', 'media.ejson', 'schedule.ejson', 'streams.ejson', 'tokens.ejson', 'users.ejson']);
   assert.deepEqual(await readdir(folder), ['dump'], 'no partial folder left behind');
   assert.match((await livelog('backup', dump)).stderr, /exists and is not empty/);
   const emptyTarget = await mkdtemp(path.join(folder, 'empty-'));
@@ -113,7 +131,9 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
 
   const restored = await livelog('restore', dump);
   assert.equal(restored.code, 0, restored.stderr);
-  assert.match(restored.stderr, /restore: checked 5 files/);
+  assert.match(restored.stderr, /restore: checked 6 files/);
+  assert.doesNotMatch(restored.stderr, /hint\(s\) added/, 'the hint came with the dump');
+  assert.equal(await t.database.collection('schedule').countDocuments({ postId: scheduled.id }), 1);
   const again = await livelog('restore', dump);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /is not empty \(.*2 users.*\); restore into an empty one, or pass --force/);
@@ -134,9 +154,13 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   assert.match(unloadable.stderr, /changes\.ejson line \d+ repeats the _id .*nothing was restored/);
   assert.equal(await t.database.collection('users').countDocuments(), 2, 'the refused restore dropped nothing');
 
-  const forced = await livelog('restore', dump, '--force');
+  // A backup from before `schedule` was dumped: the restore makes the hint from the log.
+  const older = path.join(folder, 'older');
+  await withoutSchedule(dump, older);
+  const forced = await livelog('restore', older, '--force');
   assert.equal(forced.code, 0, forced.stderr);
-  assert.match(forced.stderr, /restore: dropped users, tokens, streams, media, changes, sessions \(--force\)/);
+  assert.match(forced.stderr, /restore: dropped users, tokens, streams, media, changes, schedule, sessions \(--force\)/);
+  assert.match(forced.stderr, /restore: schedule: 1 hint\(s\) added for schedulings in the log/);
   const indexes = await t.database.collection('changes').indexes();
   assert.ok(indexes.some((index) => index.name === 'stream_key' && index.unique), 'the idempotency index is there before serving');
 
@@ -145,18 +169,22 @@ test('backup, wipe, restore: the same posts, photo bytes, tokens and passwords; 
   const app = await buildApp({ config, database, logger: pino({ level: 'silent' }) });
   try {
     const restoredBase = await listen(app);
-    const { epoch: _restoredEpoch, ...restoredPosts } = await allPosts(restoredBase);
-    const { epoch: _oldEpoch, ...postsBefore } = before;
+    await until(async () => (await allPosts(restoredBase)).posts.some((p) => (p as { id: string }).id === scheduled.id));
+    // The head (`seq`) has moved on by the scheduling and its publication.
+    const { epoch: _restoredEpoch, seq: _restoredHead, ...restoredPosts } = (await allPosts(restoredBase)) as Awaited<ReturnType<typeof allPosts>> & { seq: number };
+    restoredPosts.posts = restoredPosts.posts.filter((p) => (p as { id: string }).id !== scheduled.id);
+    const { epoch: _oldEpoch, seq: _oldHead, ...postsBefore } = before as typeof before & { seq: number };
     assert.deepEqual(restoredPosts, postsBefore);
     // A new history: a resume point taken before the restore replays everything rather than
     // skipping the seqs the restored stream will reuse.
     const { epoch: newEpoch } = (await t.database.collection<{ _id: string; epoch: string }>('streams').findOne({ _id: t.slug }))!;
     assert.notEqual(newEpoch, oldEpoch);
     const resumed = (await (await fetch(`${restoredBase}/api/streams/${t.slug}/posts?since=${oldEpoch}.${head}&limit=100`)).json()) as { posts: unknown[] };
-    assert.equal(resumed.posts.length, before.posts.length);
+    assert.equal(resumed.posts.length, before.posts.length + 1);
     assert.deepEqual(Buffer.from(await (await fetch(`${restoredBase}${photoUrl}`)).arrayBuffer()), photo);
+    const [last] = await t.database.collection<{ seq: number }>('changes').find({ stream: t.slug }).sort({ seq: -1 }).limit(1).toArray();
     const published = await api(restoredBase, 'POST', stream, t.token, { body: 'After the restore' });
-    assert.equal(published.seq, Math.max(...before.posts.map((p) => (p as { seq: number }).seq)) + 1);
+    assert.equal(published.seq, last!.seq + 1);
     await loggedIn(app, 'reporter', AUTHOR_PASSWORD);
   } finally {
     await app.close();

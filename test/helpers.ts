@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { loadConfig } from '../server/config.ts';
 import { connectDatabase, type Database } from '../server/db/database.ts';
@@ -53,12 +53,12 @@ export interface TestApp {
 
 export const AUTHOR_PASSWORD = 'correct horse battery';
 
-/** The app on a fresh database with one author (and an API token) and one stream. */
-export async function testApp(env: Record<string, string> = {}): Promise<TestApp> {
+/** The app on a fresh database with one author (and an API token) and one stream; silent unless given a logger. */
+export async function testApp(env: Record<string, string> = {}, logger?: Logger): Promise<TestApp> {
   const dbName = freshDatabaseName();
   // Tests publish far faster than any author: the rate limit has its own test. A test that folds a
   // big log in one go must not find its next request refused for the event-loop delay it caused:
-  // pressure has its own test (test/unit/pressure.test.ts).
+  // pressure has its own tests (test/unit/pressure.test.ts, test/pressure.test.ts).
   const config = loadConfig({
     MONGODB_URL: databaseUrl(),
     LIVELOG_DB: dbName,
@@ -72,7 +72,7 @@ export async function testApp(env: Record<string, string> = {}): Promise<TestApp
   const token = await new Tokens(database).create(author, 'test');
   const slug = 'launch';
   await new Streams(new MongoChangeStore(database)).create(slug, 'The launch', author._id);
-  const app = await buildApp({ config, database, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await buildApp({ config, database, logger: logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   await app.ready();
   await addAuthor(app, slug, author);
   return {

@@ -1,7 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { testApp, type TestApp } from './helpers.ts';
+import { databaseUrl, testApp, type TestApp } from './helpers.ts';
+import { connectDatabase } from '../server/db/database.ts';
+import { DatabaseUnavailable } from '../server/errors.ts';
 import { sseViewer, websocketViewer, type TestViewer } from './viewer.ts';
 import { serveProcessMetrics, type MetricsServer } from '../server/metrics/serve.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
@@ -12,7 +14,7 @@ import { publishPost } from '../server/log/commands.ts';
 // posts, an edit, a delete, a resume, a change from another process, a refused viewer), then the
 // metrics port scraped and its numbers checked against what happened.
 
-const METRICS_PORT = 3411;
+const METRICS_PORT = Number(process.env.LIVELOG_TEST_METRICS_PORT ?? 3411);
 const logger = pino({ level: 'silent' });
 
 let t: TestApp;
@@ -127,4 +129,16 @@ test('metrics are served on their own port only: the public port and other paths
   assert.equal(post.status, 404);
   await assert.rejects(serveProcessMetrics({ ...t.app.livelog.config, PORT: METRICS_PORT }, logger), /must not be the public PORT/);
   assert.equal(await serveProcessMetrics({ ...t.app.livelog.config, LIVELOG_METRICS_PORT: undefined }, logger), undefined);
+});
+
+test('a database call that fails is counted by its operation', async () => {
+  // A real failure, not a stand-in: a projection whose connection to the database has been closed.
+  const connection = await connectDatabase(databaseUrl(), t.database.db.databaseName);
+  const other = (await loadStreamProjection(new MongoChangeStore(connection), t.slug))!;
+  await connection.close();
+  const actor = { id: t.author._id, name: t.author.name, admin: false };
+  await assert.rejects(publishPost(other, { actor, body: 'Lost in transit', key: 'closed-connection-1' }), DatabaseUnavailable);
+  const value = await scrape();
+  assert.ok(value('livelog_db_errors_total', { operation: 'append' })! >= 1, 'the failed append is counted');
+  assert.equal(value('livelog_db_errors_total', { operation: 'load' }), undefined, 'under its own operation only');
 });

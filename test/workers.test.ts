@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import { LiveConnection, type OpenLink } from '../client/connection.ts';
-import type { ChangeFrame } from '../shared/protocol.ts';
+import { CLOSE_GOING_AWAY } from '../shared/protocol.ts';
+import { GroupViewers } from './fixtures/group-viewers.ts';
 import { type ServerProcess, startServerProcess } from './fixtures/server-process.ts';
 import { isAlive } from '../server/db/embedded/running-record.ts';
 
@@ -18,6 +18,7 @@ import { isAlive } from '../server/db/embedded/running-record.ts';
 // workers hear of each other's posts from it, over IPC.
 
 const BUDGET = 30;
+const METRICS_PORT = process.env.LIVELOG_TEST_WORKERS_METRICS_PORT ?? '3312';
 const VIEWERS = 20;
 /** Posts the relay test publishes before the kill test's 12. */
 const RELAYED = 4;
@@ -30,11 +31,11 @@ const env = (): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = {
     ...process.env,
     LIVELOG_DATA: dataDir,
-    PORT: '3311',
+    PORT: process.env.LIVELOG_TEST_WORKERS_PORT ?? '3311',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'info',
     LIVELOG_WORKERS: '2',
-    LIVELOG_METRICS_PORT: '3312',
+    LIVELOG_METRICS_PORT: METRICS_PORT,
     LIVELOG_PRESENCE_MS: '300',
     // Slow enough that a post arriving within a second came by a ring the primary relayed.
     LIVELOG_CATCHUP_SAFETY_MS: '10000',
@@ -90,57 +91,9 @@ async function publish(body: string): Promise<void> {
   assert.fail(`could not publish "${body}"`);
 }
 
-interface Viewer {
-  posts: string[];
-  viewers: number;
-  reconnects: number;
-}
-
 let stopped = false;
-const sockets = new Set<WebSocket>();
-/** The page's own connection (client/connection.ts) over a websocket from `ws`, with real timers. */
-function viewer(epoch: string): { viewer: Viewer; leave: () => void } {
-  const seen: Viewer = { posts: [], viewers: 0, reconnects: 0 };
-  let left = false;
-  const open: OpenLink = (_kind, since, events) => {
-    if (stopped || left) return { close: () => {} };
-    const socket = new WebSocket(`ws://${server.address}/s/welcome/live?since=${since}`);
-    sockets.add(socket);
-    socket.on('open', () => events.opened());
-    socket.on('message', (data) => events.message(String(data)));
-    socket.on('error', () => {}); // 'close' follows
-    socket.on('close', (code) => {
-      sockets.delete(socket);
-      events.closed(code);
-    });
-    return { close: () => socket.terminate() };
-  };
-  const connection = new LiveConnection(
-    epoch,
-    0,
-    open,
-    {
-      state: (state) => {
-        if (state === 'reconnecting') seen.reconnects++;
-      },
-      status: () => {},
-      change: (frame: ChangeFrame) => {
-        if (frame.t === 'post') seen.posts.push(frame.id);
-      },
-      viewers: (n) => {
-        seen.viewers = n;
-      },
-      epochChanged: () => assert.fail('the epoch changed'),
-    },
-    { setTimeout: (run, ms) => +setTimeout(run, ms), clearTimeout: (id) => clearTimeout(id), random: Math.random },
-  );
-  connection.connect();
-  const leave = () => {
-    left = true;
-    connection.disconnect();
-  };
-  return { viewer: seen, leave };
-}
+const viewers = new GroupViewers(() => server.address, () => stopped);
+const viewer = (epoch: string) => viewers.open(epoch);
 
 before(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'livelog-workers-'));
@@ -153,7 +106,7 @@ before(async () => {
 
 after(async () => {
   stopped = true;
-  for (const socket of sockets) socket.terminate();
+  viewers.terminate();
   if (server.child.exitCode === null && server.child.signalCode === null) {
     server.child.kill('SIGKILL');
     await new Promise((resolve) => server.child.once('exit', resolve));
@@ -183,11 +136,11 @@ test("a post through either worker reaches the viewers of both at once: the prim
 
 test('a worker killed with viewers attached: they reconnect, resume by seq and end equal to the database', async () => {
   const { epoch } = (await (await fetch(`${server.url}api/streams/welcome/posts?since=0`)).json()) as { epoch: string };
-  const viewers = Array.from({ length: VIEWERS }, () => viewer(epoch).viewer);
-  const progress = () => JSON.stringify(viewers.map((v) => [v.posts.length, v.viewers, v.reconnects]));
+  const watching = Array.from({ length: VIEWERS }, () => viewer(epoch).viewer);
+  const progress = () => JSON.stringify(watching.map((v) => [v.posts.length, v.viewers, v.reconnects]));
   // Round-robin spreads the viewers over both workers; each counts its own and reads the other's
   // from the database.
-  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `every viewer counting ${VIEWERS}: ${progress()}`);
+  await until(() => watching.every((v) => v.viewers === VIEWERS), 10_000, () => `every viewer counting ${VIEWERS}: ${progress()}`);
   for (let i = 0; i < 3; i++) await publish(`before ${i}`);
 
   const [victim, survivor] = await workerPids();
@@ -211,13 +164,13 @@ test('a worker killed with viewers attached: they reconnect, resume by seq and e
     5000,
     () => `the ${RELAYED} + 12 posts published: ${stored.length}`,
   );
-  await until(() => viewers.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${progress()}`);
-  for (const v of viewers) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
-  assert.ok(viewers.some((v) => v.reconnects > 0), 'the killed worker held some of the viewers');
-  await until(() => viewers.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${progress()}`);
+  await until(() => watching.every((v) => v.posts.length >= stored.length), 15_000, () => `every viewer has every post: ${progress()}`);
+  for (const v of watching) assert.deepEqual(v.posts, stored, 'each post once, in the database order');
+  assert.ok(watching.some((v) => v.reconnects > 0), 'the killed worker held some of the viewers');
+  await until(() => watching.every((v) => v.viewers === VIEWERS), 10_000, () => `counts add up again: ${progress()}`);
 
   // One scrape of the primary shows the whole group: the viewers of both workers added up.
-  const metrics = await (await fetch('http://127.0.0.1:3312/metrics')).text();
+  const metrics = await (await fetch(`http://127.0.0.1:${METRICS_PORT}/metrics`)).text();
   const viewerSeries = [...metrics.matchAll(/^livelog_viewers\{[^}]*stream="welcome"[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
   assert.equal(viewerSeries.reduce((a, b) => a + b, 0), VIEWERS, metrics.split('\n').filter((l) => l.startsWith('livelog_viewers')).join('\n'));
   assert.match(metrics, /^livelog_changes_total\{kind="post"\} [1-9]\d*$/m);
@@ -241,10 +194,25 @@ test('the change budget holds across the workers of a group', async () => {
   assert.equal(workersAnswering.size, 2, 'refusals came from both workers');
 });
 
-test('SIGTERM drains every worker, stops FerretDB and exits 0', async () => {
+test('SIGTERM drains every worker in time, tells their viewers it is a restart, stops FerretDB and exits 0', async () => {
   stopped = true;
   const pids = await workerPids();
   const { ferretdbPid } = JSON.parse(await readFile(path.join(dataDir, 'ferretdb.json'), 'utf8'));
+  // Viewers on both workers (round-robin), which must hear the restart close code, not a cut.
+  const attached = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const socket = new WebSocket(`ws://${server.address}/s/welcome/live`);
+      const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+      await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+      return { closed }; // wrapped: an async function returning the promise would wait for it
+    }),
+  );
+  const started = Date.now();
   assert.equal(await server.stop(), 0);
+  const tookMs = Date.now() - started;
   for (const pid of [...pids, ferretdbPid]) assert.equal(isAlive(pid), false, `${pid} is gone`);
+  // Well within the drain's bound (12 s, then workers are killed) and the primary's (18 s, then it exits 1).
+  assert.ok(tookMs < 8000, `drained in ${tookMs} ms`);
+  assert.doesNotMatch(server.log(), /did not drain in time|shutdown took too long/);
+  assert.deepEqual(await Promise.all(attached.map((a) => a.closed)), [CLOSE_GOING_AWAY, CLOSE_GOING_AWAY, CLOSE_GOING_AWAY, CLOSE_GOING_AWAY]);
 });

@@ -11,13 +11,19 @@ export const VERSION = 1;
 export const MANIFEST = 'manifest.json';
 
 /**
- * What a backup holds, in the order a restore loads it. Not dumped: `sessions` (logins; a
+ * What a backup holds, in the order a restore loads it. `schedule` holds the hints the scheduler
+ * reads to publish a scheduled post at its time (without one the post would wait until someone
+ * opened its stream); a restore also adds one for every scheduling in the log it loads, so a hint
+ * removed while the backup ran (its post published after the heads were read), or a backup older
+ * than this collection's place in it, loses no scheduled post. Not dumped: `sessions` (logins; a
  * restored server asks people to log in again rather than honour cookies copied with a dump),
  * `secrets` (the cookie-signing key, which only those sessions would need; a new one is made),
  * and the transient `doorbell` and `presence` of running instances.
  */
-export const COLLECTIONS = ['users', 'tokens', 'streams', 'media', 'changes'] as const;
+export const COLLECTIONS = ['users', 'tokens', 'streams', 'media', 'changes', 'schedule'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
+/** Collections a backup written before they were added lacks; a restore makes do without them. */
+export const ADDED_LATER: readonly CollectionName[] = ['schedule'];
 /** What `restore --force` drops besides the above: the logins into the data it replaces. */
 export const DROPPED_ON_FORCE = ['sessions'] as const;
 
@@ -66,9 +72,10 @@ export function parseManifest(text: string): Manifest {
   if (manifest?.format !== FORMAT) throw new Error(`${MANIFEST} is not a Livelog backup's manifest`);
   if (manifest.version !== VERSION) throw new Error(`${MANIFEST} has version ${String(manifest.version)}; this Livelog reads version ${VERSION}`);
   const entries = Array.isArray(manifest.collections) ? manifest.collections : [];
-  const named = COLLECTIONS.map((name) => entries.find((entry) => entry?.collection === name));
+  const expected = COLLECTIONS.filter((name) => !ADDED_LATER.includes(name) || entries.some((entry) => entry?.collection === name));
+  const named = expected.map((name) => entries.find((entry) => entry?.collection === name));
   const broken = named.findIndex((entry) => !isEntry(entry));
-  if (broken >= 0 || entries.length !== COLLECTIONS.length) throw new Error(`${MANIFEST} does not describe ${COLLECTIONS[Math.max(broken, 0)]} properly`);
+  if (broken >= 0 || entries.length !== expected.length) throw new Error(`${MANIFEST} does not describe ${expected[Math.max(broken, 0)]} properly`);
   return { ...(manifest as Manifest), collections: named as ManifestEntry[] };
 }
 

@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { BSON, type Document } from 'mongodb';
 import type { Database } from '../db/database.ts';
+import { hintIdOf, type ScheduleHint } from '../log/schedule-hints.ts';
 import { newEpoch } from '../log/streams.ts';
 import { COLLECTIONS, decodeLine, DROPPED_ON_FORCE, dumpLines, fileOf, MANIFEST, type Manifest, type ManifestEntry, parseManifest } from './format.ts';
 import type { Progress } from './dump.ts';
@@ -21,6 +22,7 @@ export interface RestoreOptions {
 /** Checks a backup whole, then loads it into the database; nothing is written if a check fails. */
 export async function restore(database: Database, dir: string, options: RestoreOptions, progress: Progress): Promise<Manifest> {
   const manifest = await verify(dir, progress);
+  const hints = new Map<string, ScheduleHint>();
   const present = await contents(database);
   if (present.length && !options.force) {
     throw new Error(`the database "${database.db.databaseName}" is not empty (${present.join(', ')}); restore into an empty one, or pass --force to drop Livelog's collections first`);
@@ -35,9 +37,29 @@ export async function restore(database: Database, dir: string, options: RestoreO
     for (const index of entry.indexes) {
       await database.ensureIndex(entry.collection, index.key, { name: index.name, ...(index.unique ? { unique: true } : {}) });
     }
-    await load(database, dir, entry, progress);
+    await load(database, dir, entry, progress, hints);
   }
+  await addMissingHints(database, hints, progress);
   return manifest;
+}
+
+/**
+ * A hint for every scheduling in the loaded log that the dump's `schedule` lacks: its post would
+ * otherwise never be published by the scheduler. One whose post was published or moved since is
+ * dropped by the scheduler at its time, as any stale hint is.
+ */
+async function addMissingHints(database: Database, hints: Map<string, ScheduleHint>, progress: Progress): Promise<void> {
+  const schedule = database.collection<ScheduleHint>('schedule');
+  for await (const { _id } of schedule.find({}, { projection: { _id: 1 } })) hints.delete(_id);
+  if (!hints.size) return;
+  await schedule.insertMany([...hints.values()], { ordered: true });
+  progress(`schedule: ${hints.size} hint(s) added for schedulings in the log`);
+}
+
+function noteScheduling(document: Document, hints: Map<string, ScheduleHint>): void {
+  if (document.type !== 'schedule' || !(document.publishAt instanceof Date)) return;
+  const hint = { _id: hintIdOf(String(document.stream), String(document.postId), document.publishAt), stream: String(document.stream), postId: String(document.postId), publishAt: document.publishAt };
+  hints.set(hint._id, hint);
 }
 
 /**
@@ -136,7 +158,7 @@ async function contents(database: Database): Promise<string[]> {
 }
 
 /** Reads a file line by line and inserts in bounded batches. */
-async function load(database: Database, dir: string, entry: ManifestEntry, progress: Progress): Promise<void> {
+async function load(database: Database, dir: string, entry: ManifestEntry, progress: Progress, hints: Map<string, ScheduleHint>): Promise<void> {
   const target = database.collection(entry.collection);
   let batch: Document[] = [];
   let batchBytes = 0;
@@ -155,6 +177,7 @@ async function load(database: Database, dir: string, entry: ManifestEntry, progr
     // A restored stream starts a new history: a viewer or script holding a resume point from after
     // the backup must replay from the start, not skip the seqs that will be reused.
     if (entry.collection === 'streams') document.epoch = newEpoch();
+    if (entry.collection === 'changes') noteScheduling(document, hints);
     batch.push(document);
     batchBytes += line.length;
     if (batch.length >= BATCH_DOCUMENTS || batchBytes >= BATCH_BYTES) await flush();

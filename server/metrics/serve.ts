@@ -1,8 +1,9 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
-import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { register } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import { groupMetrics, type ProcessMetrics } from './group.ts';
 import { enableMetrics, METRICS_CONTENT_TYPE, processMetrics } from './metrics.ts';
 
 // The metrics endpoint: its own small node:http server on LIVELOG_METRICS_HOST:LIVELOG_METRICS_PORT,
@@ -35,9 +36,14 @@ export async function serveProcessMetrics(config: Config, logger: Logger): Promi
   return listen(config, logger, { contentType: METRICS_CONTENT_TYPE, text: processMetrics });
 }
 
-/** The primary of a LIVELOG_WORKERS group: every worker's metrics in one scrape, if the port is set. */
+/**
+ * The primary of a LIVELOG_WORKERS group: every worker's metrics and its own in one scrape, if the
+ * port is set. It records its own from the call (main.ts calls enableMetrics earlier, so that the
+ * shared relay's failures while the workers start are counted too).
+ */
 export async function servePrimaryMetrics(config: Config, logger: Logger): Promise<MetricsServer | undefined> {
   if (config.LIVELOG_METRICS_PORT === undefined) return undefined;
+  enableMetrics();
   return listen(config, logger, { contentType: METRICS_CONTENT_TYPE, text: () => workersMetrics(WORKER_ANSWER_MS) });
 }
 
@@ -50,20 +56,20 @@ const METRICS_REQUEST = 'prom-client:getMetricsReq';
 const METRICS_ANSWER = 'prom-client:getMetricsRes';
 let nextRequest = 0;
 
-/** Every worker's metrics added up, each metric by its own aggregator, with how many did not answer. */
+/** Every worker's metrics and the primary's (group.ts), with how many workers did not answer. */
 function workersMetrics(timeoutMs: number): Promise<string> {
   const requestId = `livelog-${nextRequest++}`;
   const workers = Object.values(cluster.workers ?? {}).filter((worker) => worker?.isConnected());
-  const answers: MetricObjectWithValues<MetricValue<string>>[][] = [];
+  const answers: ProcessMetrics[] = [];
   let pending = workers.length;
   return new Promise((resolve) => {
     const finish = () => {
       cluster.off('message', onAnswer);
       clearTimeout(timer);
       const unanswered = `# HELP livelog_workers_unanswered Workers that did not answer this scrape in time (their metrics are missing from it).\n# TYPE livelog_workers_unanswered gauge\nlivelog_workers_unanswered ${pending}\n`;
-      resolve(AggregatorRegistry.aggregate(answers).metrics().then((text) => text + unanswered));
+      resolve(register.getMetricsAsJSON().then((own) => groupMetrics(answers, own as ProcessMetrics)).then((text) => text + unanswered));
     };
-    const onAnswer = (_worker: unknown, message: { type?: string; requestId?: string; metrics?: MetricObjectWithValues<MetricValue<string>>[][] }) => {
+    const onAnswer = (_worker: unknown, message: { type?: string; requestId?: string; metrics?: ProcessMetrics[] }) => {
       if (message?.type !== METRICS_ANSWER || message.requestId !== requestId) return;
       answers.push(...(message.metrics ?? []));
       if (--pending === 0) finish();

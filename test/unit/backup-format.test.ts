@@ -38,13 +38,19 @@ test('a manifest is read only when every field is what a backup writes', () => {
   const broken: [string, (m: ReturnType<typeof valid>) => unknown][] = [
     ['is not a Livelog', (m) => ({ ...m, format: 'other' })],
     ['has version 2', (m) => ({ ...m, version: 2 })],
-    ['does not describe changes', (m) => ({ ...m, collections: m.collections.slice(0, -1) })],
+    ['does not describe changes', (m) => ({ ...m, collections: m.collections.filter((c) => c.collection !== 'changes') })],
+    ['does not describe schedule', (m) => ({ ...m, collections: [...m.collections.slice(0, -1), { ...m.collections.at(-1)!, count: 'x' }] })],
     ['does not describe users', (m) => ({ ...m, collections: [{ ...m.collections[0], sha256: '../etc/passwd' }, ...m.collections.slice(1)] })],
     ['does not describe users', (m) => ({ ...m, collections: [{ ...m.collections[0], indexes: [{ name: 'x', key: { a: 'text' } }] }, ...m.collections.slice(1)] })],
     ['does not describe users', (m) => ({ ...m, collections: [{ ...m.collections[0], count: -1 }, ...m.collections.slice(1)] })],
   ];
   for (const [message, change] of broken) assert.throws(() => parseManifest(JSON.stringify(change(valid()))), new RegExp(message));
   assert.throws(() => parseManifest('{'), /not JSON/);
+});
+
+test('a manifest written before the schedule hints were backed up is read without them', () => {
+  const older = { ...valid(), collections: valid().collections.filter((c) => c.collection !== 'schedule') };
+  assert.deepEqual(parseManifest(JSON.stringify(older)).collections.map((c) => c.collection), ['users', 'tokens', 'streams', 'media', 'changes']);
 });
 
 const linesOf = async (chunks: string[], max: number) => {
