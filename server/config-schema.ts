@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from './typebox.ts';
 
 /** `*` or origins (scheme://host[:port]), space-separated: nothing that could end the CSP directive. */
 const EMBED_ORIGIN = String.raw`(\*|https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import { VisibilityUnchanged } from '../../errors.ts';
 import { addViewerLink, revokeViewerLinks, setVisibility } from '../../log/access-commands.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { renderView } from '../../render/views.ts';
 import { sessionUser } from '../plugins/sessions.ts';
 import { actorOf, NAME_PATTERN, roleChange, type UserChange } from '../../auth/users.ts';

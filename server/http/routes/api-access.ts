@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { addViewerLink, revokeViewerLinks, setVisibility } from '../../log/access-commands.ts';
 import { KEY_PATTERN } from '../../log/commands.ts';
 import type { AppendResult } from '../../log/projection.ts';

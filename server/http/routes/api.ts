@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { AdminOnly, ContributorsSubmit, PostNotFound } from '../../errors.ts';
 import { deletePost, editPost, ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH, markKeyMoment, pinPost, publishPost, setStatus } from '../../log/commands.ts';
 import type { CurrentState } from '../../log/fold.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { renderView } from '../../render/views.ts';
 import { loginGate } from '../../workers/shared-limits.ts';
 import { safeNext } from '../../auth/login-next.ts';

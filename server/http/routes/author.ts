@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import { NotAnAuthor, NotYourPost, PostNotFound } from '../../errors.ts';
 import {

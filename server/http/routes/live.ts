@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { parseResumePoint, replayAfter } from '../../log/resume.ts';
 import { websocketTransport } from '../../live/websocket.ts';
 import { sseTransport } from '../../live/sse.ts';

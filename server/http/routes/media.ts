@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { MediaNotFound } from '../../errors.ts';
 import type { StreamProjection } from '../../log/projection.ts';
 import { SlugParams } from './schemas.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { PostNotFound } from '../../errors.ts';
 import type { PostVersion } from '../../log/fold.ts';
 import type { PostWindow } from '../../log/windows.ts';

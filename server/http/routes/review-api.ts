@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import type { AppendResult } from '../../log/projection.ts';
 import { approveSubmission, ensureMayReview, MAX_REASON_LENGTH, rejectSubmission } from '../../log/review-commands.ts';

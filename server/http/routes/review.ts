@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import { NotAnEditor } from '../../errors.ts';
 import { KEY_PATTERN } from '../../log/commands.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import { InvalidPublishAt } from '../../errors.ts';
 import { ensureAuthor, KEY_PATTERN, MAX_BODY_LENGTH } from '../../log/commands.ts';

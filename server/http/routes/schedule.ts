@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../typebox.ts';
 import { actorOf } from '../../auth/users.ts';
 import { ensureMayPublish, KEY_PATTERN, MAX_BODY_LENGTH } from '../../log/commands.ts';
 import type { AppendResult } from '../../log/projection.ts';

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../typebox.ts';
 import { SLUG_PATTERN } from '../../log/records.ts';
 import { MAX_ALT_LENGTH, MAX_PHOTOS_PER_POST } from '../../media/images.ts';
 
