@@ -121,7 +121,7 @@ export const ConfigSchema = Type.Object({
     maximum: 60_000,
     default: 5000,
     description:
-      'how long a process trusts an API token it has checked (saves two database reads per call); a token revoked or a user disabled elsewhere (another instance or worker, the command line) stops working here within this time, and at once where it happened. 0: checked on every call',
+      'how long a process trusts an API token it has checked (saves two database reads per call); a token revoked, or a user disabled or given a lesser role (admin to author, author to contributor), elsewhere (another instance or worker, the command line) keeps its old powers here up to this time, and at once where it happened. 0: checked on every call',
   }),
   LIVELOG_HEARTBEAT_MS: Type.Integer({
     minimum: 50,

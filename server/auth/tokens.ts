@@ -69,12 +69,14 @@ export class Tokens {
   }
 
   private async lookUp(id: string): Promise<TokenUse | null> {
+    // A revoke or user change here while this reads would otherwise be undone by the `set` below.
+    const ticket = this.trusted.ticket();
     const record = await this.tokens.findOne({ _id: id });
     if (!record) return null;
     const user = await this.users.findOne({ _id: record.userId });
     if (!user || user.disabled) return null;
     const use = { user, token: record };
-    this.trusted.set(id, user._id, use);
+    this.trusted.set(id, user._id, use, ticket);
     return use;
   }
 

@@ -55,3 +55,17 @@ test('bounded: past maxEntries the least recently checked token is dropped', () 
   assert.equal(cache.get('flood9999'), 9999);
   assert.equal(cache.get('flood9996'), undefined, 'a flood keeps only maxEntries');
 });
+
+test('a check still reading the database when its token or user is forgotten is not kept', () => {
+  const cache = new TokenCache<string>(60_000);
+  const revokedMeanwhile = cache.ticket();
+  cache.forgetToken('t1'); // revoked while the check of t1 read the token record
+  cache.set('t1', 'u1', 'read before the revoke', revokedMeanwhile);
+  assert.equal(cache.get('t1'), undefined, 'revoked: checked afresh');
+  const disabledMeanwhile = cache.ticket();
+  cache.forgetUser('u2'); // disabled while the check of t2 read the user record
+  cache.set('t2', 'u2', 'read before the disable', disabledMeanwhile);
+  assert.equal(cache.get('t2'), undefined, 'disabled: checked afresh');
+  cache.set('t3', 'u3', 'read after', cache.ticket());
+  assert.equal(cache.get('t3'), 'read after');
+});
