@@ -19,6 +19,9 @@ export interface HubOptions {
 }
 
 const PING = new OutboundFrame(PING_FRAME);
+/** The heartbeat visits a tenth of the viewers at a time: 10,000 viewers probed at once held the
+ *  event loop for half a second, and a post arriving meanwhile waited behind them. */
+const HEARTBEAT_SLICES = 10;
 
 interface Viewer {
   transport: ViewerTransport;
@@ -30,6 +33,8 @@ interface Viewer {
   /** `deliveredBytes()` at the last heartbeat, and when it last moved (or nothing was waiting). */
   delivered: number;
   progressAt: number;
+  /** Which tick of the heartbeat visits it. */
+  slice: number;
 }
 
 interface Room<Stream> {
@@ -45,13 +50,15 @@ interface Room<Stream> {
 export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChange> implements ViewerSource {
   private readonly rooms = new Map<string, Room<Stream>>();
   private readonly heartbeat: NodeJS.Timeout;
+  private attached = 0;
+  private tick = 0;
 
   constructor(
     private readonly logger: Logger,
     private readonly options: HubOptions,
     private readonly feed: LiveFeed<Stream, Change>,
   ) {
-    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(Date.now(), this.tick++ % HEARTBEAT_SLICES), options.heartbeatMs / HEARTBEAT_SLICES);
     this.heartbeat.unref();
   }
 
@@ -62,7 +69,8 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
    */
   attach(stream: Stream, transport: ViewerTransport, since: number): void {
     const room = this.room(stream);
-    const viewer: Viewer = { transport, lastSeq: since, alive: true, cut: false, delivered: transport.deliveredBytes(), progressAt: Date.now() };
+    const slice = this.attached++ % HEARTBEAT_SLICES;
+    const viewer: Viewer = { transport, lastSeq: since, alive: true, cut: false, delivered: transport.deliveredBytes(), progressAt: Date.now(), slice };
     const replay = stream.changesSince(since);
     // One write for the hello and the whole replay, not one per frame.
     transport.batch(() => {
@@ -209,11 +217,12 @@ export class LiveHub<Stream extends LiveStream<Change>, Change extends LiveChang
     return now - viewer.progressAt >= this.options.stallMs;
   }
 
-  /** One heartbeat: cut dead and stalled viewers, probe and ping the rest. */
-  beat(now = Date.now()): void {
+  /** One heartbeat for the viewers of `slice` (all of them if none is given): cut dead and stalled
+   *  viewers, probe and ping the rest. Each viewer's turn comes every `heartbeatMs`. */
+  beat(now = Date.now(), slice?: number): void {
     for (const room of this.rooms.values()) {
       for (const viewer of room.viewers) {
-        if (viewer.cut) continue; // its close is on its way
+        if (viewer.cut || (slice !== undefined && viewer.slice !== slice)) continue; // cut: its close is on its way
         if (!viewer.alive) {
           this.cut(viewer, 'dead'); // no answer since the last beat: the link is dead
           continue;

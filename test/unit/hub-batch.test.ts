@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { LiveHub } from '../../server/live/hub.ts';
@@ -88,5 +88,24 @@ test('a heartbeat probes and pings each viewer in one write', () => {
     for (const viewer of viewers) assert.deepEqual(viewer.writes, [[0], [-1, 0]], 'hello, then the probe and the ping frame together');
   } finally {
     hub.close();
+  }
+});
+
+test('the heartbeat visits a tenth of the viewers per tick: each viewer once per heartbeatMs, never all at once', () => {
+  mock.timers.enable({ apis: ['setInterval'] });
+  const hub = new LiveHub(pino({ level: 'silent' }), { heartbeatMs: 1_000, maxBufferedBytes: 1_000_000, stallMs: 60_000 }, feed);
+  try {
+    const stream = new Stream();
+    const viewers = Array.from({ length: 50 }, () => transport());
+    for (const viewer of viewers) hub.attach(stream, viewer, 0);
+    const probed = () => viewers.filter((viewer) => viewer.writes.some((write) => write.includes(-1))).length;
+    mock.timers.tick(100);
+    assert.equal(probed(), 5, 'one tick: a tenth');
+    mock.timers.tick(900);
+    assert.equal(probed(), 50, 'one heartbeat: everyone');
+    for (const viewer of viewers) assert.equal(viewer.writes.filter((write) => write.includes(-1)).length, 1, 'once each');
+  } finally {
+    hub.close();
+    mock.timers.reset();
   }
 });
