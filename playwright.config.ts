@@ -34,6 +34,10 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     },
     trace: 'off',
+    // The live badge pulses forever; in a headless browser that is a page repainting 60 times a
+    // second, and pages a test leaves open kept the two cores busy (the suite took 7 min, not 4).
+    // design.spec.ts turns motion back on where it checks the pulse.
+    reducedMotion: 'reduce',
   },
   webServer: {
     command: 'node --import tsx server/main.ts',

@@ -1,6 +1,6 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { openSitePage, setUpSite, SITE_PAGES, sidewaysOverflow, type Site } from './site-pages.ts';
 

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import sharp from 'sharp';
 import { seed, type Seeded } from './seed.ts';
 import { logIn } from './helpers.ts';

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { test, expect, request as playwrightRequest, type APIRequestContext, type Browser, type Page } from '@playwright/test';
+import { test, expect, request as playwrightRequest, type APIRequestContext, type Browser, type Page } from './fixtures.ts';
 import { E2E_DATABASE, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { startServerProcess, type ServerProcess } from '../test/fixtures/server-process.ts';
 import { seed, type Seeded } from './seed.ts';

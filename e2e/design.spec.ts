@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { openSitePage, setUpSite, SITE_PAGES, sidewaysOverflow, type Site } from './site-pages.ts';
 import { logIn } from './helpers.ts';
@@ -92,6 +92,7 @@ test('the live badge pulses, unless the reader asks for less motion', async ({ b
   const page = await openSitePage(browser, site, SITE_PAGES.find((p) => p.name === 'live')!, 375, 'light');
   await page.locator('#live-status').evaluate((status, html) => (status.innerHTML = html), CONTRACT_STATUS);
   const pulse = () => page.locator('.live-badge').evaluate((badge) => getComputedStyle(badge, '::before').animationName);
+  await page.emulateMedia({ reducedMotion: 'no-preference' }); // the suite's pages ask for less motion
   expect(await pulse()).toBe('pulse');
   await page.emulateMedia({ reducedMotion: 'reduce' });
   expect(await pulse()).toBe('none');

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import { seed, type Seeded } from './seed.ts';
 import { expectNoReload, logIn, viewerPage } from './helpers.ts';
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import { seed, type Seeded } from './seed.ts';
 import { logIn } from './helpers.ts';
 

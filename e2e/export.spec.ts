@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import { E2E_DATABASE, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { connectDatabase } from '../server/db/database.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { exportStream } from './helpers.ts';

@@ -1,4 +1,4 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
+import { test, expect, type APIRequestContext } from './fixtures.ts';
 import { Users } from '../server/auth/users.ts';
 import { connectDatabase } from '../server/db/database.ts';
 import { E2E_DATABASE } from '../playwright.config.ts';

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { exportStream, expectNoReload, logIn, viewerPage } from './helpers.ts';

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import path from 'node:path';
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import sharp from 'sharp';
 import { seed, type Seeded } from './seed.ts';
 import { exportStream, logIn, viewerPage } from './helpers.ts';

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import { seed, type Seeded } from './seed.ts';
 
 // The reader's page follows key moments (the list at the top, an opt-in notification while the tab

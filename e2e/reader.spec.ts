@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './fixtures.ts';
 import { seed, type Seeded } from './seed.ts';
 
 // What a reader's page does beyond showing posts: the hidden tab counts updates in its title, and

@@ -1,4 +1,4 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
+import { test, expect, type APIRequestContext } from './fixtures.ts';
 import { E2E_DATABASE, OWN_SERVER_PORTS, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { seed, type Seeded } from './seed.ts';
 import { expectNoReload, logIn, shownPosts, viewerPage } from './helpers.ts';

@@ -1,5 +1,5 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from './fixtures.ts';
 import { E2E_DATABASE, OWN_PROCESS_TIMEOUT_MS } from '../playwright.config.ts';
 import { MongoChangeStore } from '../server/log/mongo-store.ts';
 import { connectDatabase } from '../server/db/database.ts';

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures.ts';
 import { seed } from './seed.ts';
 import { shownPosts } from './helpers.ts';
 import { startLivelog } from './processes.ts';

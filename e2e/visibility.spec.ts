@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { test, expect, type Locator, type Page } from '@playwright/test';
+import { test, expect, type Locator, type Page } from './fixtures.ts';
 import { connectDatabase } from '../server/db/database.ts';
 import { Users } from '../server/auth/users.ts';
 import { E2E_DATABASE } from '../playwright.config.ts';
