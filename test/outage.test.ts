@@ -57,7 +57,9 @@ test('with the database down, posting answers 503 within seconds; after it retur
   assert.equal(refused.statusCode, 503);
   assert.match(refused.json().message, /database is not answering; nothing was lost/);
   assert.equal(refused.headers['retry-after'], '5');
-  assert.ok(elapsed < 6000, `answered after ${elapsed} ms`);
+  // Two of the driver's 3 s server selections at most: a trusted token reaches the append without a
+  // read, and the append can wait behind the stream's catch-up read, itself waiting out the first.
+  assert.ok(elapsed < 9000, `answered after ${elapsed} ms`);
   assert.equal((await app.inject('/readyz')).statusCode, 503);
   // Viewers keep their page: it is served from memory.
   assert.equal((await app.inject({ url: '/s/storm', headers: { accept: 'text/html' } })).statusCode, 200);
