@@ -1,4 +1,3 @@
-import type { TrustProxy } from '../../proxy-trust.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify';
 import type { UserRecord } from '../../auth/types.ts';
 import { RateLimited, UploadsBusy } from '../../errors.ts';
@@ -62,20 +61,19 @@ const timePublish: onResponseHookHandler = async (request, reply) => {
 };
 
 function changeGuards(app: FastifyInstance): ChangeGuards {
-  const { config, tokens, trustProxy } = app.livelog;
-  const refuseEarly = (request: FastifyRequest, reply: FastifyReply) => closeAfterRefusal(request, reply, trustProxy);
+  const { config, tokens } = app.livelog;
 
   const bearer: onRequestHookHandler = async (request, reply) => {
     const match = /^Bearer ([A-Za-z0-9_-]{1,200})$/.exec(request.headers.authorization ?? '');
     const use = match?.[1] ? await tokens.use(match[1]) : null;
     if (!use) {
-      refuseEarly(request, reply);
+      closeAfterRefusal(request, reply);
       reply.header('www-authenticate', 'Bearer');
       return reply.unauthorized('A valid API token is needed: Authorization: Bearer TOKEN');
     }
     const { slug } = request.params as { slug?: string };
     if (use.token.stream && use.token.stream !== slug) {
-      refuseEarly(request, reply);
+      closeAfterRefusal(request, reply);
       return reply.forbidden(`This token may only write to the stream "${use.token.stream}"`);
     }
     request.changer = use.user;
@@ -84,7 +82,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
   const session: onRequestHookHandler = async (request, reply) => {
     const user = await sessionUser(request);
     if (!user) {
-      refuseEarly(request, reply);
+      closeAfterRefusal(request, reply);
       if (wantsJson(request)) {
         return reply.unauthorized('Your session has ended: log in again (your draft is kept)');
       }
@@ -107,7 +105,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     try {
       await limiter.call(this, request, reply);
     } catch (error) {
-      refuseEarly(request, reply);
+      closeAfterRefusal(request, reply);
       throw error;
     }
   };
@@ -117,7 +115,7 @@ function changeGuards(app: FastifyInstance): ChangeGuards {
     // A multipart body to a route that takes no photos never gets here: plugins/security.ts refuses it.
     if (!request.headers['content-type']?.toLowerCase().startsWith('multipart/')) return;
     if (uploadsInFlight >= config.LIVELOG_MAX_UPLOADS) {
-      refuseEarly(request, reply);
+      closeAfterRefusal(request, reply);
       throw new UploadsBusy(); // a 503: the error handler adds Retry-After
     }
     uploadsInFlight++;
@@ -137,11 +135,9 @@ export function changerOf(request: FastifyRequest): UserRecord {
 /**
  * A refusal before the body is read closes the connection after the answer: otherwise Node would
  * go on receiving (and discarding) whatever the client keeps sending to keep the connection alive.
- * Not from a trusted reverse proxy: it has read the body whole already and sends it at once, and a
- * connection closed under its write turns the answer into its 502; Node discards the body instead.
+ * A trusted reverse proxy keeps its connection (plugins/security.ts lifts the close for all refusals).
  */
-function closeAfterRefusal(request: FastifyRequest, reply: FastifyReply, trustedProxy: TrustProxy): void {
-  if (trustedProxy(request.socket.remoteAddress ?? '', 0)) return;
+function closeAfterRefusal(request: FastifyRequest, reply: FastifyReply): void {
   const length = Number(request.headers['content-length'] ?? 0);
   if (length > 0 || request.headers['transfer-encoding']) reply.header('connection', 'close');
 }

@@ -70,13 +70,13 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     reply.header('connection', 'close');
     throw new PhotosNotAccepted();
   });
-  // Fastify closes the connection after refusing a body by its declared length, and so does the
-  // refusal above: right for a client, which would go on sending. Not for a trusted reverse proxy:
-  // it has the body whole and is writing it, and a close under that write turns the 413 or 415 into
-  // its 502 (seen with nginx). Node reads and discards the rest; the connection stays useful.
+  // Every refusal before the body is read closes the connection (Fastify's by declared length, the
+  // one above, the change guards'): right for a client, which would go on sending. Not for a trusted
+  // reverse proxy: it has the body whole and is writing it, and a close under that write turns the
+  // refusal into its 502 (seen with nginx). Node reads and discards the rest; the connection stays.
   const { trustProxy } = app.livelog;
   app.addHook('onSend', async (request, reply) => {
-    if (reply.statusCode >= 400 && reply.statusCode < 500 && reply.getHeader('connection') === 'close' && trustProxy(request.socket.remoteAddress ?? '', 0)) {
+    if (reply.statusCode >= 400 && reply.getHeader('connection') === 'close' && trustProxy(request.socket.remoteAddress ?? '', 0)) {
       reply.removeHeader('connection');
     }
   });
